@@ -1,0 +1,14 @@
+"""Warns before certificates held in NAVER Cloud Platform Certificate Manager expire.
+
+Modules, in the order a run uses them:
+
+- ``config``: every environment variable, read once into ``Settings``;
+- ``credentials``: the NCP key and the webhook URL, possibly from Secrets Manager;
+- ``ncp_client`` (with ``signing`` and ``transport``): listing every certificate;
+- ``certificate`` and ``dates``: reading one certificate and its expiry;
+- ``policy``: state, days left, threshold, and whether a run is due to warn;
+- ``digest`` (with ``templates/``): the e-mail, subject and Slack message;
+- ``channels``: SNS and the Slack-compatible webhook;
+- ``report``: the JSON an invocation returns;
+- ``job``: one run, end to end; ``invocation``: events into requests.
+"""

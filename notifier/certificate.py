@@ -1,0 +1,88 @@
+"""One certificate as NCP lists it, read defensively.
+
+Every field NCP sends may be missing or of the wrong type; reading never
+fails. What cannot be read becomes None, and an expiry that cannot be read
+keeps its raw text so that the person reading the digest sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from .dates import parse_ncp_datetime
+
+#: The field that holds the expiry, per API version (CERTIFICATE-API.md).
+EXPIRY_FIELD = {"v2": "notAfter", "v1": "validEndDate"}
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """The fields of an NCP certificate that the notifier judges and shows."""
+
+    number: str
+    name: str
+    common_name: str
+    status_code: int | None
+    status_name: str
+    certificate_type: str
+    not_after: datetime | None
+    not_after_raw: str | None
+    used_by: tuple[str, ...]
+
+    @classmethod
+    def from_ncp(cls, item: Mapping[str, object], api_version: str = "v2") -> Certificate:
+        raw_expiry = item.get(EXPIRY_FIELD[api_version])
+        return cls(
+            number=_text(item.get("certificateNo")),
+            name=_text(item.get("certificateName")),
+            common_name=_text(item.get("commonName")),
+            status_code=_status(item.get("statusCode")),
+            status_name=_text(item.get("statusName")),
+            certificate_type=_text(item.get("certificateType")),
+            not_after=parse_ncp_datetime(raw_expiry),
+            not_after_raw=None if raw_expiry is None else _text(raw_expiry),
+            used_by=_used_by(item.get("usedInstanceNoList")),
+        )
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.used_by)
+
+
+def identity(item: Mapping[str, object]) -> str | None:
+    """The key that tells two listings of one certificate apart from others."""
+    number = item.get("certificateNo")
+    if number is None or isinstance(number, (dict, list, bool)):
+        return None
+    return str(number).strip() or None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _status(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _used_by(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(_text(entry) for entry in value if entry not in (None, ""))
+    if isinstance(value, (str, int)) and str(value).strip():
+        return (str(value),)
+    return ()

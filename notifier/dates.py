@@ -1,0 +1,65 @@
+"""Reading the dates NCP writes, tolerantly (CERTIFICATE-API.md, "Response").
+
+NCP documents one form, ``2027-01-12 23:59:59(UTC+09:00)``: local time with
+its offset in parentheses. ISO 8601 with an offset or ``Z``, a space before
+the parenthesis and a bare ``(UTC)`` are accepted too. A date without an
+offset is refused rather than guessed: a wrong guess moves an expiry by
+hours, and an unknown expiry is reported to a person instead.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_NCP_FORM = re.compile(
+    r"""^(?P<local>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)
+        \s*\(\s*(?:UTC|GMT)\s*
+        (?:(?P<sign>[+-])(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?)?
+        \s*\)$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def parse_ncp_datetime(value: object) -> datetime | None:
+    """The instant ``value`` names, in UTC, or None when it cannot be read."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+
+    match = _NCP_FORM.match(text)
+    if match:
+        return _from_parts(match)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(timezone.utc)
+
+
+def _from_parts(match: re.Match[str]) -> datetime | None:
+    try:
+        local = datetime.fromisoformat(match["local"].replace(" ", "T"))
+    except ValueError:
+        return None
+    offset = timedelta(0)
+    if match["sign"]:
+        hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+        if hours > 18 or minutes > 59:
+            return None
+        offset = timedelta(hours=hours, minutes=minutes)
+        if match["sign"] == "-":
+            offset = -offset
+    return local.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
+
+
+def format_ncp_datetime(instant: datetime, offset_hours: int = 9) -> str:
+    """Write ``instant`` the way NCP does, at the given offset (KST by default)."""
+    zone = timezone(timedelta(hours=offset_hours))
+    local = instant.astimezone(zone)
+    sign = "+" if offset_hours >= 0 else "-"
+    return f"{local:%Y-%m-%d %H:%M:%S}(UTC{sign}{abs(offset_hours):02d}:00)"

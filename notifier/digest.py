@@ -1,0 +1,274 @@
+"""Rendering the digest: a plain-text e-mail, an SNS subject and a Slack message.
+
+Templates live in ``templates/``; this module prepares what they show and
+keeps each rendering inside its channel's limits. Every value that comes
+from NCP passes through :func:`notifier.text.clean` first, and Jinja only
+ever receives it as data, so template syntax in a name comes out literally.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from .policy import URGENCY, State, Verdict
+from .text import ascii_line, clean
+
+#: SNS: subjects under 100 ASCII characters, messages under 256 KB.
+SUBJECT_LIMIT = 99
+TEXT_BUDGET = 240 * 1024
+#: Slack Block Kit: 50 blocks per message, 3000 characters per section text,
+#: 150 per header (https://api.slack.com/reference/block-kit/blocks).
+SLACK_BLOCKS = 50
+SLACK_SECTION_CHARS = 3000
+SLACK_HEADER_CHARS = 150
+#: How many of the other certificates needing attention each digest names.
+OTHERS_SHOWN = 20
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One certificate as the templates show it; every string is clean."""
+
+    number: str
+    name: str
+    common_name: str
+    state: str
+    days_left: int | None
+    expires_at: str | None
+    raw_expiry: str | None
+    in_use: bool
+    used_by: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything a channel sends for one run."""
+
+    subject: str
+    text: str
+    slack: dict
+    due_count: int
+
+
+def render(
+    due: Sequence[Verdict],
+    everyone: Sequence[Verdict],
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    thresholds: Sequence[int],
+    report_hint: str,
+) -> Digest:
+    """The digest for ``due``, with a summary of the rest of ``everyone``."""
+    due_ids = {id(verdict) for verdict in due}
+    due_sorted = _by_urgency(due)
+    others = _by_urgency(
+        v for v in everyone if v.needs_attention and id(v) not in due_ids
+    )
+    context = {
+        "headline": _headline(due_sorted),
+        "total": len(everyone),
+        "counts_line": _counts_line(everyone),
+        "checked_at": format_local(now, zone),
+        "thresholds": ", ".join(str(days) for days in thresholds),
+        "report_hint": report_hint,
+    }
+    due_items = [_item(v, zone) for v in due_sorted]
+    other_items = [_item(v, zone) for v in others[:OTHERS_SHOWN]]
+    others_left_out = max(0, len(others) - OTHERS_SHOWN)
+
+    return Digest(
+        subject=_subject(due_items),
+        text=_text(due_items, other_items, others_left_out, context),
+        slack=_slack(due_items, other_items, others_left_out, context),
+        due_count=len(due_items),
+    )
+
+
+def format_local(instant: datetime, zone: ZoneInfo) -> str:
+    """``2027-01-12 23:59 KST (UTC+09:00)``: the instant in the operator's zone."""
+    local = instant.astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def _item(verdict: Verdict, zone: ZoneInfo) -> Item:
+    cert = verdict.certificate
+    used_by = ", ".join(cert.used_by[:3]) + (
+        f" and {len(cert.used_by) - 3} more" if len(cert.used_by) > 3 else ""
+    )
+    return Item(
+        number=clean(cert.number, 40),
+        name=clean(cert.name, 120),
+        common_name=clean(cert.common_name, 120),
+        state=verdict.state.value,
+        days_left=verdict.days_left,
+        expires_at=format_local(cert.not_after, zone) if cert.not_after else None,
+        raw_expiry=clean(cert.not_after_raw, 60) or None,
+        in_use=cert.in_use,
+        used_by=clean(used_by, 120),
+    )
+
+
+def _by_urgency(verdicts) -> list[Verdict]:
+    rank = {state: position for position, state in enumerate(URGENCY)}
+    return sorted(
+        verdicts,
+        key=lambda v: (
+            rank[v.state],
+            v.days_left if v.days_left is not None else 0,
+            v.certificate.name,
+        ),
+    )
+
+
+def _headline(due: Sequence[Verdict]) -> str:
+    counts = Counter(v.state for v in due)
+    parts = [
+        f"{counts[State.EXPIRED]} expired" if counts[State.EXPIRED] else "",
+        f"{counts[State.EXPIRING]} expiring" if counts[State.EXPIRING] else "",
+        f"{counts[State.UNKNOWN]} with unknown expiry" if counts[State.UNKNOWN] else "",
+    ]
+    summary = ", ".join(part for part in parts if part)
+    noun = "certificate needs" if len(due) == 1 else "certificates need"
+    return f"{len(due)} NCP {noun} attention: {summary}"
+
+
+def _counts_line(everyone: Sequence[Verdict]) -> str:
+    counts = Counter(v.state for v in everyone)
+    return ", ".join(f"{counts[state]} {state.value}" for state in URGENCY
+                     if counts[state])  or "none"
+
+
+def _subject(due: Sequence[Item]) -> str:
+    counts = Counter(item.state for item in due)
+    due_counts = ", ".join(f"{n} {state}" for state, n in counts.most_common())
+    subject = _env().get_template("subject.txt.j2").render(due=due, due_counts=due_counts)
+    return ascii_line(subject, SUBJECT_LIMIT)
+
+
+def _text(
+    due: list[Item], others: list[Item], others_left_out: int, context: dict
+) -> str:
+    """The e-mail body; due certificates are cut, and counted, past the budget."""
+    template = _env().get_template("digest.txt.j2")
+    # No line is shorter than this, so no more than this many can fit.
+    shown = min(len(due), TEXT_BUDGET // 80)
+    while True:
+        text = template.render(
+            due=due[:shown],
+            due_left_out=len(due) - shown,
+            others=others,
+            others_left_out=others_left_out,
+            **context,
+        )
+        size = len(text.encode())
+        if size <= TEXT_BUDGET or shown == 0:
+            return text
+        # Shrink in proportion to the overshoot, then settle in small steps.
+        shown = min(shown - 1, int(shown * TEXT_BUDGET / size))
+
+
+def _slack(
+    due: list[Item], others: list[Item], others_left_out: int, context: dict
+) -> dict:
+    """A Block Kit message within Slack's limits, and a plain ``text`` fallback."""
+    env = _env()
+    item_template = env.get_template("slack_item.mrkdwn.j2")
+    other_template = env.get_template("slack_other.mrkdwn.j2")
+
+    headline = _mrkdwn(context["headline"])
+    blocks: list[dict] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": clean(context["headline"], 150)},
+        }
+    ]
+    # Leave room for the summary section and the closing context block.
+    sections, shown = _pack(
+        (item_template.render(item=item) for item in due), SLACK_BLOCKS - 3
+    )
+    blocks.extend(_section(text) for text in sections)
+
+    if others:
+        lines = [other_template.render(item=item) for item in others]
+        if others_left_out:
+            lines.append(f"• … and {others_left_out} more")
+        summary, _ = _pack(["*Also needing attention*", *lines], 1)
+        blocks.append(_section(summary[0]))
+
+    footer = (
+        f"{context['total']} certificates watched ({_mrkdwn(context['counts_line'])})"
+        f" · checked {_mrkdwn(context['checked_at'])}"
+    )
+    left_out = len(due) - shown
+    if left_out:
+        footer = (
+            f"*{left_out} more due certificates are not shown.* "
+            f"{_mrkdwn(context['report_hint'])} · {footer}"
+        )
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": footer[:3000]}]}
+    )
+    return {"text": headline, "blocks": blocks}
+
+
+def _pack(lines, max_sections: int) -> tuple[list[str], int]:
+    """Join lines into at most ``max_sections`` texts of at most 3000 characters.
+
+    Returns the texts and how many lines they hold; the rest did not fit.
+    """
+    sections: list[str] = []
+    current = ""
+    count = 0
+    for line in lines:
+        line = line.strip()[: SLACK_SECTION_CHARS]
+        candidate = f"{current}\n\n{line}" if current else line
+        if len(candidate) <= SLACK_SECTION_CHARS:
+            current = candidate
+        elif len(sections) + 1 < max_sections:
+            sections.append(current)
+            current = line
+        else:
+            break
+        count += 1
+    if current:
+        sections.append(current)
+    return sections, count
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _mrkdwn(value: object) -> str:
+    """Escape the three characters Slack's mrkdwn treats as markup."""
+    text = value if isinstance(value, str) else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_environment: jinja2.Environment | None = None
+
+
+def _env() -> jinja2.Environment:
+    global _environment
+    if _environment is None:
+        _environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(_TEMPLATES),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # plain text and mrkdwn; HTML templates escape
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        _environment.filters["mrkdwn"] = _mrkdwn
+    return _environment

@@ -1,0 +1,159 @@
+"""One run of the notifier: list, judge, render, deliver, report.
+
+:func:`run` is the whole job; the Lambda handler, the command line and the
+demo all call it. It never stops at the first failed channel: every
+configured channel is tried, and only then does a failure raise
+:class:`~notifier.errors.DeliveryError`, carrying the report.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+
+from . import credentials, digest, policy, report
+from .certificate import Certificate
+from .channels import Channel
+from .channels.slack import SlackChannel
+from .channels.sns import SnsChannel
+from .clients import Clients
+from .config import Settings
+from .errors import ChannelError, ConfigError, DeliveryError
+from .invocation import REPORT, RunRequest
+from .ncp_client import NcpClient
+
+log = logging.getLogger(__name__)
+
+
+def run(
+    request: RunRequest,
+    settings: Settings,
+    clients: Clients,
+    *,
+    now: datetime | None = None,
+    report_hint: str = 'Invoke the function with {"mode": "report"} for the full list.',
+    on_page=None,
+) -> dict:
+    """Run the job once and return its report."""
+    started = time.monotonic()
+    now = now or datetime.now(timezone.utc)
+    dry_run = request.dry_run or settings.dry_run
+    sending = request.notify and not dry_run
+    if request.notify and not dry_run and not settings.has_channel:
+        raise ConfigError(
+            "no channel is configured: set SNS_TOPIC_ARN, SLACK_WEBHOOK_URL or "
+            "SLACK_WEBHOOK_SECRET_ARN (or DRY_RUN=true to only render)"
+        )
+
+    verdicts = _judge_all(settings, clients, now, on_page)
+    due = [v for v in verdicts if _is_due(v, request, settings, now)]
+    due_ids = {id(v) for v in due}
+
+    rendered = None
+    if due and (request.notify or dry_run):
+        rendered = digest.render(
+            due,
+            verdicts,
+            now=now,
+            zone=settings.timezone,
+            thresholds=settings.threshold_days,
+            report_hint=report_hint,
+        )
+    deliveries: dict[str, dict] = {}
+    if rendered is not None and sending:
+        deliveries = _deliver(rendered, _channels(settings, clients))
+
+    result = report.build(
+        mode=request.mode,
+        dry_run=dry_run,
+        now=now,
+        zone=settings.timezone,
+        verdicts=verdicts,
+        due_ids=due_ids,
+        deliveries=deliveries,
+        digest=rendered,
+    )
+    _log_summary(result, time.monotonic() - started)
+
+    failures = {
+        name: outcome["error"]
+        for name, outcome in deliveries.items()
+        if outcome["status"] == "failed"
+    }
+    if failures:
+        raise DeliveryError(failures, result)
+    return result
+
+
+def _judge_all(
+    settings: Settings, clients: Clients, now: datetime, on_page
+) -> list[policy.Verdict]:
+    keys = credentials.ncp_credentials(settings, clients.secrets)
+    client = NcpClient(
+        clients.http,
+        settings.ncp_api_url,
+        keys.access_key,
+        keys.secret_key,
+        api_version=settings.ncp_api_version,
+        timeout_seconds=settings.ncp_timeout_seconds,
+        on_page=on_page,
+    )
+    items = client.list_certificates()
+    return [
+        policy.judge(
+            Certificate.from_ncp(item, settings.ncp_api_version),
+            now,
+            settings.threshold_days,
+        )
+        for item in items
+    ]
+
+
+def _is_due(
+    verdict: policy.Verdict, request: RunRequest, settings: Settings, now: datetime
+) -> bool:
+    """A report names everything needing attention; a schedule, what is due."""
+    if request.mode == REPORT:
+        return verdict.needs_attention
+    return policy.is_due(
+        verdict, now, settings.threshold_days, settings.expired_reminder_days
+    )
+
+
+def _channels(settings: Settings, clients: Clients) -> list[Channel]:
+    channels: list[Channel] = []
+    if settings.sns_topic_arn:
+        channels.append(SnsChannel(clients.aws("sns"), settings.sns_topic_arn))
+    url = credentials.webhook_url(settings, clients.secrets)
+    if url:
+        channels.append(SlackChannel(clients.http, url))
+    return channels
+
+
+def _deliver(rendered: digest.Digest, channels: list[Channel]) -> dict[str, dict]:
+    """Send to every channel; one channel's failure never stops the next."""
+    outcomes: dict[str, dict] = {}
+    for channel in channels:
+        try:
+            receipt = channel.send(rendered)
+        except ChannelError as exc:
+            log.error("delivery to %s failed: %s", channel.name, exc)
+            outcomes[channel.name] = {"status": "failed", "error": str(exc)}
+        else:
+            outcomes[channel.name] = {"status": "sent", "receipt": receipt}
+    return outcomes
+
+
+def _log_summary(result: dict, seconds: float) -> None:
+    counts = result["counts"]
+    sent = ", ".join(
+        f"{name}={outcome['status']}" for name, outcome in result["deliveries"].items()
+    ) or "none"
+    log.info(
+        "run finished: mode=%s certificates=%d expired=%d expiring=%d unknown=%d "
+        "ok=%d inactive=%d due=%d deliveries=%s dry_run=%s duration_ms=%d",
+        result["mode"], counts["total"], counts["expired"], counts["expiring"],
+        counts["unknown"], counts["ok"], counts["inactive"], result["due"], sent,
+        result["dryRun"], seconds * 1000,
+    )

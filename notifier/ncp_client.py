@@ -1,0 +1,297 @@
+"""Listing every certificate of an NCP account (CERTIFICATE-API.md).
+
+The public zone pages through ``GET /api/v2/certificate/certificates``; the
+gov and fin zones answer the whole list from ``GET /api/v1/certificates``.
+Either way the result is complete or an error: a list shorter than the count
+NCP announced is never passed on as if it were whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import requests
+from urllib3.util.retry import Retry
+
+from . import transport
+from .certificate import identity
+from .errors import NcpAuthError, NcpError, NcpResponseError
+from .secret import Secret
+from .signing import signed_headers
+from .text import clean
+
+log = logging.getLogger(__name__)
+
+LIST_PATH = {"v2": "/api/v2/certificate/certificates", "v1": "/api/v1/certificates"}
+TOTAL_FIELD = {"v2": "totalCount", "v1": "totalRows"}
+LIST_FIELD = "sslCertificateList"
+
+#: returnCode of a successful answer, and of "no certificate found" (empty).
+RETURN_OK = "0"
+RETURN_NO_CERTIFICATE = "2200"
+
+PAGE_SIZE = 100
+MAX_PAGES = 2000
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+_PEER = "NCP Certificate Manager"
+
+
+def default_retry() -> Retry:
+    """Up to 5 tries on throttling, gateway errors and broken connections,
+    waiting 0.5, 1, 2, 4 s (plus up to 0.5 s of jitter) or what Retry-After asks."""
+    return Retry(
+        total=4,
+        backoff_factor=0.5,
+        backoff_max=8,
+        backoff_jitter=0.5,
+        status_forcelist=(429, 502, 503, 504),
+        allowed_methods=("GET",),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+class NcpClient:
+    """Reads the certificate list with signed requests."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        access_key: str,
+        secret_key: Secret,
+        *,
+        api_version: str = "v2",
+        timeout_seconds: float = 60.0,
+        page_size: int = PAGE_SIZE,
+        retry: Retry | None = None,
+        on_page: Callable[[int, int, int | None], None] | None = None,
+    ):
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._access_key = access_key
+        self._secret_key = secret_key
+        self.api_version = api_version
+        self._timeout = timeout_seconds
+        self._page_size = page_size
+        self._retry = retry or default_retry()
+        self._on_page = on_page
+
+    def list_certificates(self) -> list[dict]:
+        """Every certificate of the account, each once, in NCP's order."""
+        deadline = transport.Deadline(self._timeout)
+        if self.api_version == "v1":
+            return self._read_whole_list(deadline)
+        return self._read_pages(deadline)
+
+    def _read_pages(self, deadline: transport.Deadline) -> list[dict]:
+        listing = _Listing()
+        page = 1
+        while page <= MAX_PAGES:
+            payload = self._get({"page": page, "pageSize": self._page_size}, deadline)
+            items = listing.add_page(payload, page, TOTAL_FIELD["v2"])
+            if self._on_page:
+                self._on_page(page, len(listing), listing.expected)
+            if not items or listing.complete:
+                break
+            if page >= listing.page_limit(len(items)):
+                break
+            page += 1
+        return listing.finish()
+
+    def _read_whole_list(self, deadline: transport.Deadline) -> list[dict]:
+        listing = _Listing()
+        listing.add_page(self._get({}, deadline), 1, TOTAL_FIELD["v1"])
+        if self._on_page:
+            self._on_page(1, len(listing), listing.expected)
+        return listing.finish()
+
+    def _get(self, query: dict[str, int], deadline: transport.Deadline) -> dict:
+        path = LIST_PATH[self.api_version]
+        url = f"{self._base_url}{path}"
+        if query:
+            url = f"{url}?{urlencode(query)}"
+
+        def build() -> requests.PreparedRequest:
+            prepared = self._session.prepare_request(requests.Request("GET", url))
+            # Sign exactly the target requests will send, afresh for each try.
+            prepared.headers.update(
+                signed_headers(
+                    "GET", prepared.path_url, self._access_key, self._secret_key
+                )
+            )
+            return prepared
+
+        try:
+            reply = transport.exchange(
+                self._session,
+                build,
+                retry=self._retry,
+                deadline=deadline,
+                max_bytes=MAX_PAGE_BYTES,
+                retry_on_error=_retryable,
+                what=_PEER,
+            )
+        except transport.TransportError as exc:
+            raise NcpError(f"{exc} (NCP_API_URL {self._base_url})") from None
+        return _payload(reply)
+
+
+class _Listing:
+    """The certificates read so far, counted once each, and the count NCP
+    announced (the largest one, should pages disagree)."""
+
+    def __init__(self) -> None:
+        self._items: list[dict] = []
+        self._seen: set[str] = set()
+        self.expected: int | None = None
+        self.duplicates = 0
+        self._first_page_size: int | None = None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def complete(self) -> bool:
+        return self.expected is not None and len(self) >= self.expected
+
+    def page_limit(self, page_length: int) -> int:
+        """Pages worth asking for: what the announced count needs, one spare."""
+        if self._first_page_size is None:
+            self._first_page_size = page_length
+        if self.expected is None:
+            return MAX_PAGES
+        return math.ceil(self.expected / max(1, self._first_page_size)) + 1
+
+    def add_page(self, payload: dict, page: int, total_field: str) -> list:
+        code = str(payload.get("returnCode", RETURN_OK)).strip()
+        if code == RETURN_NO_CERTIFICATE:
+            self._expect(0)
+            return []
+        if code != RETURN_OK:
+            message = clean(payload.get("returnMessage"), 200) or "no message"
+            raise NcpResponseError(
+                f"NCP refused the certificate list: returnCode {clean(code, 20)} "
+                f"({message})"
+            )
+
+        total = _count(payload.get(total_field))
+        if total is not None:
+            self._expect(total)
+        items = payload.get(LIST_FIELD)
+        if items is None and total == 0:
+            return []
+        if not isinstance(items, list):
+            raise NcpResponseError(
+                f"NCP's answer for page {page} has no {LIST_FIELD} list "
+                f"(found {type(items).__name__}): the response is unusable"
+            )
+        for item in items:
+            self._add(item, page)
+        return items
+
+    def finish(self) -> list[dict]:
+        if self.expected is not None and len(self) < self.expected:
+            raise NcpResponseError(
+                f"NCP announced {self.expected} certificates but listed only "
+                f"{len(self)}: the list is incomplete (it may have changed while "
+                "it was read); nothing was judged, run again"
+            )
+        if self.duplicates:
+            log.info("NCP listed %d certificates twice; each counted once",
+                     self.duplicates)
+        return self._items
+
+    def _expect(self, total: int) -> None:
+        if self.expected is not None and total != self.expected:
+            log.info("NCP's pages disagree on the count: %d, then %d",
+                     self.expected, total)
+        self.expected = max(total, self.expected or 0)
+
+    def _add(self, item: object, page: int) -> None:
+        if not isinstance(item, dict):
+            raise NcpResponseError(
+                f"NCP's page {page} lists a {type(item).__name__} where a "
+                "certificate object belongs: the response is unusable"
+            )
+        key = identity(item)
+        if key is not None and key in self._seen:
+            self.duplicates += 1
+            return
+        if key is not None:
+            self._seen.add(key)
+        # A certificate without a number cannot be matched; keep it anyway.
+        self._items.append(item)
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _retryable(error: Exception) -> bool:
+    """Connection and read failures are worth another try; GET is idempotent."""
+    return not isinstance(error, transport.TransportError)
+
+
+def _payload(reply: transport.Reply) -> dict:
+    """The JSON object of a 200 answer, or the clearest error for any other."""
+    body = _json(reply.body)
+    if reply.status == 200:
+        if isinstance(body, dict):
+            return body
+        raise NcpResponseError(
+            f"NCP answered HTTP 200 but the body is not a JSON object "
+            f"({_describe(reply)}): a proxy or captive portal may be in the way"
+        )
+
+    error = body.get("error") if isinstance(body, dict) else None
+    error = error if isinstance(error, dict) else {}
+    code = clean(error.get("errorCode"), 20) or "none"
+    message = clean(error.get("message"), 200) or _describe(reply)
+    detail = f"HTTP {reply.status}, errorCode {code}: {message}"
+
+    if reply.status == 401:
+        raise NcpAuthError(
+            f"NCP rejected the API key ({detail}). Check NCP_ACCESS_KEY and "
+            "NCP_SECRET_KEY (or the secret they come from), and that this "
+            "machine's clock is right: the gateway refuses signatures made more "
+            "than 5 minutes off its own clock"
+        )
+    if reply.status == 403 and not reply.body.strip():
+        raise NcpAuthError(
+            "NCP refused the API key with an empty HTTP 403. Certificate "
+            "Manager API 2.0 does not accept sub-account keys: use an API key "
+            "of the main account"
+        )
+    if reply.status == 403:
+        raise NcpAuthError(
+            f"NCP refused access ({detail}): give the key's account permission "
+            "to read Certificate Manager"
+        )
+    if reply.status == 429:
+        raise NcpError(f"NCP kept throttling the requests ({detail}); run again later")
+    raise NcpError(f"NCP failed to list certificates ({detail})")
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _describe(reply: transport.Reply) -> str:
+    kind = clean(reply.headers.get("Content-Type"), 60) or "no content type"
+    if not reply.body.strip():
+        return f"empty body, {kind}"
+    return f"{kind}, starting {clean(reply.body[:80].decode('utf-8', 'replace'), 80)!r}"

@@ -1,0 +1,77 @@
+"""The JSON an invocation returns: every certificate, the counts, the deliveries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .digest import Digest
+from .policy import URGENCY, Verdict
+
+
+def certificate_entry(verdict: Verdict, zone: ZoneInfo, due: bool) -> dict:
+    """One certificate as the report lists it; NCP's values pass unchanged."""
+    cert = verdict.certificate
+    return {
+        "certificateNo": int(cert.number) if cert.number.isdigit() else cert.number,
+        "certificateName": cert.name,
+        "commonName": cert.common_name,
+        "notAfter": cert.not_after.astimezone(zone).isoformat()
+        if cert.not_after
+        else None,
+        "notAfterRaw": cert.not_after_raw,
+        "daysLeft": verdict.days_left,
+        "state": verdict.state.value,
+        "threshold": verdict.threshold,
+        "due": due,
+        "statusCode": cert.status_code,
+        "inUse": cert.in_use,
+    }
+
+
+def counts(verdicts: Sequence[Verdict]) -> dict[str, int]:
+    tally = Counter(v.state for v in verdicts)
+    result = {state.value: tally[state] for state in URGENCY}
+    result["total"] = len(verdicts)
+    return result
+
+
+def build(
+    *,
+    mode: str,
+    dry_run: bool,
+    now: datetime,
+    zone: ZoneInfo,
+    verdicts: Sequence[Verdict],
+    due_ids: set[int],
+    deliveries: dict[str, dict],
+    digest: Digest | None,
+) -> dict:
+    """The report; the digest itself is included only for a dry run."""
+    entries = [
+        certificate_entry(v, zone, id(v) in due_ids)
+        for v in sorted(verdicts, key=_soonest_first)
+    ]
+    report = {
+        "mode": mode,
+        "dryRun": dry_run,
+        "checkedAt": now.astimezone(zone).isoformat(),
+        "counts": counts(verdicts),
+        "due": len(due_ids),
+        "deliveries": deliveries,
+        "certificates": entries,
+    }
+    if digest is not None and dry_run:
+        report["digest"] = {
+            "subject": digest.subject,
+            "text": digest.text,
+            "slack": digest.slack,
+        }
+    return report
+
+
+def _soonest_first(verdict: Verdict) -> tuple:
+    days = verdict.days_left
+    return (days is not None, days if days is not None else 0, verdict.certificate.name)

@@ -1,0 +1,40 @@
+"""Making text from NCP safe to put in a message or a log line.
+
+Names and common names are chosen by whoever owns the certificate, so they
+may hold control characters, bidirectional overrides that reorder what a
+reader sees, or be thousands of characters long. Channel-specific escaping
+(Slack's ``&<>``, HTML) happens in the channel's renderer, after this.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 and C1 controls, and the bidirectional formatting characters that can
+# make "evil.com" read as "moc.live" (Unicode TR #9, "Explicit Directional").
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\u2028\u2029\ufeff]+"
+)
+
+
+def clean(value: object, limit: int = 200) -> str:
+    """``value`` as one printable line of at most ``limit`` characters."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    text = _UNSAFE.sub(" ", text[: limit * 4])
+    text = " ".join(text.split())
+    if len(text) > limit:
+        return text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def ascii_line(value: str, limit: int) -> str:
+    """``value`` reduced to printable ASCII (what an SNS subject allows)."""
+    folded = unicodedata.normalize("NFKD", value)
+    printable = "".join(ch if " " <= ch <= "~" else "?" for ch in folded
+                        if not unicodedata.combining(ch))
+    printable = " ".join(printable.split())
+    if len(printable) > limit:
+        return printable[: limit - 3].rstrip() + "..."
+    return printable
