@@ -28,6 +28,15 @@ class Clients:
         self._made: dict[str, Any] = {}
         self.secrets = SecretStore(lambda: self.aws("secretsmanager"))
 
+    def __enter__(self) -> Clients:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
     def aws(self, service: str) -> Any:
         if service not in self._made:
             self._made[service] = self._aws_client(service)

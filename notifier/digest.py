@@ -203,7 +203,7 @@ def _slack(
         lines = [other_template.render(item=item) for item in others]
         if others_left_out:
             lines.append(f"• … and {others_left_out} more")
-        summary, _ = _pack(["*Also needing attention*", *lines], 1)
+        summary, _ = _pack(["*Also needing attention*", *lines], 1, joiner="\n")
         blocks.append(_section(summary[0]))
 
     footer = (
@@ -222,7 +222,7 @@ def _slack(
     return {"text": headline, "blocks": blocks}
 
 
-def _pack(lines, max_sections: int) -> tuple[list[str], int]:
+def _pack(lines, max_sections: int, joiner: str = "\n\n") -> tuple[list[str], int]:
     """Join lines into at most ``max_sections`` texts of at most 3000 characters.
 
     Returns the texts and how many lines they hold; the rest did not fit.
@@ -232,7 +232,7 @@ def _pack(lines, max_sections: int) -> tuple[list[str], int]:
     count = 0
     for line in lines:
         line = line.strip()[: SLACK_SECTION_CHARS]
-        candidate = f"{current}\n\n{line}" if current else line
+        candidate = f"{current}{joiner}{line}" if current else line
         if len(candidate) <= SLACK_SECTION_CHARS:
             current = candidate
         elif len(sections) + 1 < max_sections:

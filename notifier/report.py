@@ -73,5 +73,10 @@ def build(
 
 
 def _soonest_first(verdict: Verdict) -> tuple:
+    """Most urgent state first, then the soonest expiry."""
     days = verdict.days_left
-    return (days is not None, days if days is not None else 0, verdict.certificate.name)
+    return (
+        URGENCY.index(verdict.state),
+        days if days is not None else 0,
+        verdict.certificate.name,
+    )

@@ -1,0 +1,40 @@
+# Development tasks. Each target installs what it needs into .venv first.
+#   make demo    run the whole job against a local NCP stand-in
+#   make test    run the test suite (what CI runs)
+#   make bench   measure speed and memory against the stand-in
+#   make package build the deployment artifact into build/ (what sam build does)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench package clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements-dev.txt
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m notifier demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python scripts/benchmark.py
+
+package: $(STAMP)
+	rm -rf build/package
+	$(MAKE) build-NotifierFunction ARTIFACTS_DIR=$(CURDIR)/build/package
+
+clean:
+	rm -rf $(VENV) build .aws-sam .pytest_cache .hypothesis
+
+# Called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set: only
+# handler.py, the runtime modules of notifier/ and requirements.txt's
+# packages, as arm64 wheels for python3.12, go into the artifact.
+build-NotifierFunction:
+	$(PYTHON) scripts/package.py "$(ARTIFACTS_DIR)"

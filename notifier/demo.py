@@ -1,0 +1,91 @@
+"""The whole job against local stand-ins, for a first look without an account.
+
+Starts the NCP stand-in with sample certificates around the thresholds, a
+Slack-compatible receiver and an in-process SNS (moto, with a queue
+subscribed so the e-mail can be read back), runs the real scheduled job with
+signed requests, and prints what each channel received. Nothing leaves this
+machine: every client points at loopback or at moto.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime, timezone
+
+#: Dummy AWS settings: boto3 must never look for real credentials or probe
+#: the instance metadata address while the demo runs.
+SAFE_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "demo",
+    "AWS_SECRET_ACCESS_KEY": "demo",
+    "AWS_SESSION_TOKEN": "demo",
+    "AWS_DEFAULT_REGION": "ap-northeast-2",
+    "AWS_REGION": "ap-northeast-2",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def main(out=sys.stdout) -> int:
+    os.environ.update(SAFE_AWS_ENVIRONMENT)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE"):
+        os.environ.pop(name, None)
+
+    import boto3
+    from moto import mock_aws
+
+    from . import job, terminal
+    from .clients import Clients
+    from .config import Settings
+    from .invocation import RunRequest
+    from .testing.ncp_server import NcpStandIn
+    from .testing.samples import demo_certificates
+    from .testing.webhook_receiver import WebhookReceiver
+
+    now = datetime.now(timezone.utc)
+    certificates = demo_certificates(now)
+    with NcpStandIn(certificates) as ncp, WebhookReceiver() as slack, mock_aws():
+        sns = boto3.client("sns")
+        sqs = boto3.client("sqs")
+        topic = sns.create_topic(Name="ncp-cert-expiry-demo")["TopicArn"]
+        inbox = sqs.create_queue(QueueName="demo-inbox")["QueueUrl"]
+        inbox_arn = sqs.get_queue_attributes(
+            QueueUrl=inbox, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+
+        settings = Settings.from_env(
+            {
+                "NCP_ACCESS_KEY": ncp.access_key,
+                "NCP_SECRET_KEY": ncp.secret_key,
+                "NCP_API_URL": ncp.url,
+                "SNS_TOPIC_ARN": topic,
+                "SLACK_WEBHOOK_URL": slack.webhook_url,
+            }
+        )
+        with Clients() as clients:
+            report = job.run(
+                RunRequest("scheduled", notify=True, dry_run=False), settings, clients,
+                now=now,
+            )
+        mail = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)
+        envelopes = [json.loads(m["Body"]) for m in mail.get("Messages", [])]
+
+    print(f"NCP stand-in: {len(certificates)} sample certificates, "
+          f"{len(ncp.requests)} signed requests checked", file=out)
+    print(f"Scheduled run: {report['due']} certificates due, deliveries: "
+          + ", ".join(f"{k} {v['status']}" for k, v in report["deliveries"].items()),
+          file=out)
+    for envelope in envelopes:
+        _rule(f"E-mail (SNS): {envelope.get('Subject', '')}", out)
+        print(envelope["Message"], file=out)
+    for message in slack.messages:
+        _rule("Slack message", out)
+        print(terminal.slack_as_text(message), file=out)
+    _rule('Report ({"mode": "report"} returns this as JSON)', out)
+    print(terminal.report_table(report), file=out)
+    return 0
+
+
+def _rule(title: str, out) -> None:
+    print(f"\n── {title} " + "─" * max(4, 72 - len(title)), file=out)
