@@ -32,6 +32,7 @@ VARIABLES: dict[str, str] = {
     "SLACK_WEBHOOK_URL": "",
     "SLACK_WEBHOOK_SECRET_ARN": "",
     "DRY_RUN": "false",
+    "LOG_LEVEL": "INFO",
 }
 
 #: Base URL of Certificate Manager in each NCP zone (CERTIFICATE-API.md).
@@ -43,6 +44,8 @@ ZONE_URLS: dict[str, str] = {
 
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
 _SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$")
+#: Levels LOG_LEVEL accepts; the first is the example an error message shows.
+LOG_LEVELS = ("info", "debug", "warning", "error")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -64,6 +67,7 @@ class Settings:
     slack_webhook_url: Secret | None
     slack_webhook_secret_arn: str | None
     dry_run: bool
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -105,6 +109,7 @@ class Settings:
             slack_webhook_url=Secret(webhook_url) if webhook_url else None,
             slack_webhook_secret_arn=webhook_arn,
             dry_run=env.flag("DRY_RUN"),
+            log_level=env.choice("LOG_LEVEL", LOG_LEVELS).upper(),
         )
 
     @property
