@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
-from notifier import invocation, job
+from notifier import invocation, job, logs
 from notifier.clients import Clients
 from notifier.config import Settings
-
-logging.getLogger().setLevel(logging.INFO)
+from notifier.metrics import MetricsWriter
 
 # Made once per container, so warm invocations reuse connections and secrets.
 _clients: Clients | None = None
@@ -21,12 +19,20 @@ def lambda_handler(event: Any, context: Any) -> dict:
     global _clients
     request = invocation.from_event(event)
     settings = Settings.from_env(os.environ)
+    logs.configure(settings.log_level)
     if _clients is None:
         _clients = Clients()
 
-    name = getattr(context, "function_name", None) or "the function"
+    function_name = getattr(context, "function_name", None)
     hint = (
-        f'Invoke {name} with {{"mode": "report"}} (events/report.json) '
-        "for the full list."
+        f'Invoke {function_name or "the function"} with {{"mode": "report"}} '
+        "(events/report.json) for the full list."
     )
-    return job.run(request, settings, _clients, report_hint=hint)
+    with logs.request_context(getattr(context, "aws_request_id", None)):
+        return job.run(
+            request,
+            settings,
+            _clients,
+            report_hint=hint,
+            on_report=MetricsWriter(function_name or "unnamed"),
+        )

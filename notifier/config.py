@@ -32,6 +32,7 @@ VARIABLES: dict[str, str] = {
     "SLACK_WEBHOOK_URL": "",
     "SLACK_WEBHOOK_SECRET_ARN": "",
     "DRY_RUN": "false",
+    "LOG_LEVEL": "INFO",
 }
 
 #: Base URL of Certificate Manager in each NCP zone (CERTIFICATE-API.md).
@@ -45,6 +46,8 @@ _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secr
 _SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$")
 _SM_ARN_EXAMPLE = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ncp-AbCdEf"
 _SNS_ARN_EXAMPLE = "arn:aws:sns:ap-northeast-2:123456789012:cert-expiry"
+#: Levels LOG_LEVEL accepts; the first is the example an error message shows.
+LOG_LEVELS = ("info", "debug", "warning", "error")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -66,6 +69,7 @@ class Settings:
     slack_webhook_url: Secret | None
     slack_webhook_secret_arn: str | None
     dry_run: bool
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -107,6 +111,7 @@ class Settings:
             slack_webhook_url=Secret(webhook_url) if webhook_url else None,
             slack_webhook_secret_arn=webhook_arn,
             dry_run=env.flag("DRY_RUN"),
+            log_level=env.choice("LOG_LEVEL", LOG_LEVELS).upper(),
         )
 
     @property

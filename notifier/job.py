@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from . import credentials, digest, policy, report
 from .certificate import Certificate
-from .channels import Channel
+from .channels import Channel, sns_subscriptions
 from .channels.slack import SlackChannel
 from .channels.sns import SnsChannel
 from .clients import Clients
@@ -22,7 +23,7 @@ from .config import Settings
 from .errors import ChannelError, ConfigError, DeliveryError
 from .invocation import REPORT, RunRequest
 from .ncp_client import NcpClient
-from .secret import Secret
+from .text import clean
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,13 @@ def run(
     now: datetime | None = None,
     report_hint: str = 'Invoke the function with {"mode": "report"} for the full list.',
     on_page=None,
+    on_report: Callable[[dict], None] | None = None,
 ) -> dict:
-    """Run the job once and return its report."""
+    """Run the job once and return its report.
+
+    ``on_report`` is called with the report before a failed delivery is
+    raised, so what watches the runs (metrics) sees the failures too.
+    """
     started = time.monotonic()
     now = now or datetime.now(UTC)
     dry_run = request.dry_run or settings.dry_run
@@ -46,10 +52,10 @@ def run(
             "no channel is configured: set SNS_TOPIC_ARN, SLACK_WEBHOOK_URL or "
             "SLACK_WEBHOOK_SECRET_ARN (or DRY_RUN=true to only render)"
         )
-    # Read the webhook's secret before anything else: a broken one stops
-    # every run at once, not only the first run with something to send,
-    # when it would also keep SNS from getting the digest.
-    webhook = credentials.webhook_url(settings, clients.secrets) if sending else None
+    # Channels are set up (their secrets read) on every sending run, so that a
+    # broken one fails today's run, not only the first run with news; it never
+    # keeps the other channels from the digest.
+    channels, broken = _channels(settings, clients) if sending else ([], {})
 
     verdicts = _judge_all(settings, clients, now, on_page)
     due = [v for v in verdicts if _is_due(v, request, settings, now)]
@@ -65,9 +71,17 @@ def run(
             thresholds=settings.threshold_days,
             report_hint=report_hint,
         )
-    deliveries: dict[str, dict] = {}
-    if rendered is not None and sending:
-        deliveries = _deliver(rendered, _channels(settings, clients, webhook))
+    # Asked in a report, and whenever a digest goes to the topic: a scheduled
+    # run with nothing to send stays free of AWS calls.
+    publishing = rendered is not None and sending
+    warnings = (
+        _warnings(settings, clients) if request.mode == REPORT or publishing else []
+    )
+    deliveries = {
+        name: {"status": "failed", "error": why} for name, why in broken.items()
+    }
+    if publishing:
+        deliveries.update(_deliver(rendered, channels))
 
     result = report.build(
         mode=request.mode,
@@ -78,8 +92,11 @@ def run(
         due_ids=due_ids,
         deliveries=deliveries,
         digest=rendered,
+        warnings=warnings,
     )
     _log_summary(result, time.monotonic() - started)
+    if on_report is not None:
+        on_report(result)
 
     failures = {
         name: outcome["error"]
@@ -105,7 +122,7 @@ def _judge_all(
         on_page=on_page,
     )
     items = client.list_certificates()
-    return [
+    verdicts = [
         policy.judge(
             Certificate.from_ncp(item, settings.ncp_api_version),
             now,
@@ -113,6 +130,15 @@ def _judge_all(
         )
         for item in items
     ]
+    if log.isEnabledFor(logging.DEBUG):
+        for verdict in verdicts:
+            cert = verdict.certificate
+            log.debug(
+                "certificate %s %r (%s): %s, %s days left",
+                clean(cert.number, 20), clean(cert.name, 80),
+                clean(cert.common_name, 80), verdict.state.value, verdict.days_left,
+            )
+    return verdicts
 
 
 def _is_due(
@@ -126,40 +152,73 @@ def _is_due(
     )
 
 
+def _warnings(settings: Settings, clients: Clients) -> list[str]:
+    """What could keep a digest from arriving, though no call failed."""
+    found: list[str] = []
+    if settings.sns_topic_arn:
+        found.extend(
+            sns_subscriptions.warnings(clients.aws("sns"), settings.sns_topic_arn)
+        )
+    for warning in found:
+        log.warning("%s", warning)
+    return found
+
+
 def _channels(
-    settings: Settings, clients: Clients, webhook: Secret | None
-) -> list[Channel]:
+    settings: Settings, clients: Clients
+) -> tuple[list[Channel], dict[str, str]]:
+    """The configured channels, and why any of them could not be set up."""
     channels: list[Channel] = []
+    broken: dict[str, str] = {}
     if settings.sns_topic_arn:
         channels.append(SnsChannel(clients.aws("sns"), settings.sns_topic_arn))
-    if webhook:
-        channels.append(SlackChannel(clients.http, webhook))
-    return channels
+    try:
+        url = credentials.webhook_url(settings, clients.secrets)
+    except ConfigError as exc:
+        log.error("the slack channel cannot be used: %s", exc)
+        broken[SlackChannel.name] = str(exc)
+    else:
+        if url:
+            channels.append(SlackChannel(clients.http, url))
+    return channels, broken
 
 
 def _deliver(rendered: digest.Digest, channels: list[Channel]) -> dict[str, dict]:
     """Send to every channel; one channel's failure never stops the next."""
     outcomes: dict[str, dict] = {}
     for channel in channels:
+        log.debug("sending the digest to %s", channel.name)
         try:
             receipt = channel.send(rendered)
         except ChannelError as exc:
             log.error("delivery to %s failed: %s", channel.name, exc)
             outcomes[channel.name] = {"status": "failed", "error": str(exc)}
         else:
+            log.debug("%s accepted the digest (%s)", channel.name, receipt)
             outcomes[channel.name] = {"status": "sent", "receipt": receipt}
     return outcomes
 
 
 def _log_summary(result: dict, seconds: float) -> None:
+    """The one INFO line per run; its fields are also keys of the JSON line."""
     counts = result["counts"]
-    sent = ", ".join(
-        f"{name}={outcome['status']}" for name, outcome in result["deliveries"].items()
-    ) or "none"
+    outcomes = {name: o["status"] for name, o in result["deliveries"].items()}
+    sent = ", ".join(f"{name}={status}" for name, status in outcomes.items())
+    fields = {
+        "mode": result["mode"],
+        "dryRun": result["dryRun"],
+        "certificates": counts["total"],
+        "states": {k: v for k, v in counts.items() if k != "total"},
+        "due": result["due"],
+        "deliveries": outcomes,
+        "warnings": len(result["warnings"]),
+        "durationMs": round(seconds * 1000),
+    }
     log.info(
         "run finished: mode=%s certificates=%d expired=%d expiring=%d unknown=%d "
         "ok=%d inactive=%d due=%d deliveries=%s dry_run=%s duration_ms=%d",
         result["mode"], counts["total"], counts["expired"], counts["expiring"],
-        counts["unknown"], counts["ok"], counts["inactive"], result["due"], sent,
-        result["dryRun"], seconds * 1000,
+        counts["unknown"], counts["ok"], counts["inactive"], result["due"],
+        sent or "none", result["dryRun"], seconds * 1000,
+        extra=fields,
     )

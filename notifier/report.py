@@ -49,8 +49,13 @@ def build(
     due_ids: set[int],
     deliveries: dict[str, dict],
     digest: Digest | None,
+    warnings: Sequence[str] = (),
 ) -> dict:
-    """The report; the digest itself is included only for a dry run."""
+    """The report; the digest itself is included only for a dry run.
+
+    ``warnings`` says what may keep a digest from arriving though nothing
+    failed (an SNS topic nobody has confirmed).
+    """
     entries = [
         certificate_entry(v, zone, id(v) in due_ids)
         for v in sorted(verdicts, key=_soonest_first)
@@ -62,6 +67,7 @@ def build(
         "counts": counts(verdicts),
         "due": len(due_ids),
         "deliveries": deliveries,
+        "warnings": list(warnings),
         "certificates": entries,
     }
     if digest is not None and dry_run:

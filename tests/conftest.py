@@ -8,6 +8,7 @@ real NCP, AWS or Slack address.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -61,7 +62,8 @@ def load_event() -> Callable[[str], dict]:
     """The one way tests read a sample event from ``events/``."""
 
     def load(name: str) -> dict:
-        return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+        filename = name if name.endswith(".json") else f"{name}.json"
+        return json.loads((EVENTS / filename).read_text(encoding="utf-8"))
 
     return load
 
@@ -144,3 +146,27 @@ def inbox(aws: None) -> Inbox:
     )["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
     return Inbox(sns, sqs, topic_arn, queue_url)
+
+
+@pytest.fixture(autouse=True)
+def restore_notifier_logging() -> Iterator[None]:
+    """Undo what logs.configure() does, so each test starts from the default."""
+    logger = logging.getLogger("notifier")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The two attributes of Lambda's context object that the handler reads."""
+
+    function_name: str = "ncp-cert-expiry-NotifierFunction-Test"
+    aws_request_id: str = "9f1c2d3e-4b5a-6789-abcd-ef0123456789"
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()

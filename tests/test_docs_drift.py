@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -14,11 +15,22 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
 README = (ROOT / "README.md").read_text()
 
-# The runtime code: what the function deploys (scripts/package.py decides).
+
+def _development_only() -> tuple[str, ...]:
+    spec = importlib.util.spec_from_file_location(
+        "package", ROOT / "scripts" / "package.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.DEVELOPMENT_ONLY
+
+
+# The runtime code: what the function deploys (scripts/package.py decides);
+# the command line's own variables (NO_COLOR) are not the function's.
 RUNTIME_SOURCES = [ROOT / "handler.py"] + [
     path
     for path in (ROOT / "notifier").rglob("*.py")
-    if "testing" not in path.parts and path.name not in ("demo.py",)
+    if not set(path.relative_to(ROOT / "notifier").parts) & set(_development_only())
 ]
 
 # Reads of a variable by name: through config's reader, or os.environ/getenv.

@@ -370,7 +370,7 @@ class TestSecretsAtRunTime:
         assert report["due"] == 7
         assert len(receiver.messages) == len(inbox.messages()) == 1
 
-    def test_a_broken_webhook_secret_stops_the_run_before_ncp_is_read(
+    def test_a_broken_webhook_secret_fails_slack_but_sns_still_gets_the_digest(
         self, ncp_env, ncp, inbox, clients, now
     ):
         secrets = boto3.client("secretsmanager")
@@ -381,10 +381,27 @@ class TestSecretsAtRunTime:
             "SNS_TOPIC_ARN": inbox.topic_arn,
         }
 
-        with pytest.raises(ConfigError, match="SLACK_WEBHOOK_SECRET_ARN"):
+        with pytest.raises(DeliveryError, match="SLACK_WEBHOOK_SECRET_ARN") as caught:
             run(SCHEDULE, env, clients, now)
 
-        assert ncp.requests == []
+        assert set(caught.value.failures) == {"slack"}
+        assert len(inbox.messages()) == 1
+        assert caught.value.report["deliveries"]["sns"]["status"] == "sent"
+
+    def test_a_broken_webhook_secret_fails_the_run_even_when_nothing_is_due(
+        self, ncp_env, ncp, inbox, clients, now
+    ):
+        secrets = boto3.client("secretsmanager")
+        hook_arn = secrets.create_secret(Name="hook", SecretString="not a url")["ARN"]
+        ncp.certificates[:] = [
+            c for c in ncp.certificates if c["certificateName"] == "portal-example-com"
+        ]
+        env = {**ncp_env, "SLACK_WEBHOOK_SECRET_ARN": hook_arn}
+
+        with pytest.raises(DeliveryError, match="slack") as caught:
+            run(SCHEDULE, env, clients, now)
+
+        assert caught.value.report["due"] == 0
         assert inbox.messages() == []
 
     def test_a_report_does_not_read_the_webhook_secret(self, ncp_env, clients, now):

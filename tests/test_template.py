@@ -113,7 +113,11 @@ def test_the_function_may_only_publish_to_its_topic_and_read_its_secrets(
         assert statement["Resource"] != "*"
         action = statement["Action"]
         actions.update(action if isinstance(action, list) else [action])
-    assert actions == {"sns:Publish", "secretsmanager:GetSecretValue"}
+    assert actions == {
+        "sns:Publish",
+        "sns:ListSubscriptionsByTopic",
+        "secretsmanager:GetSecretValue",
+    }
 
 
 def _unwrap(statements):
