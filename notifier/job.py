@@ -3,25 +3,29 @@
 :func:`run` is the whole job; the Lambda handler, the command line and the
 demo all call it. It never stops at the first failed channel: every
 configured channel is tried, and only then does a failure raise
-:class:`~notifier.errors.DeliveryError`, carrying the report.
+:class:`~notifier.errors.DeliveryError`, carrying the report. With
+``STATE_TABLE`` set, scheduled runs remember what each channel was told
+(:mod:`notifier.delivery`); a state problem is raised last as
+:class:`~notifier.errors.StateError`, after everything due was sent.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from . import credentials, digest, policy, report
+from . import credentials, delivery, digest, policy, report
 from .certificate import Certificate
 from .channels import Channel
 from .channels.slack import SlackChannel
 from .channels.sns import SnsChannel
 from .clients import Clients
 from .config import Settings
-from .errors import ChannelError, ConfigError, DeliveryError
-from .invocation import REPORT, RunRequest
+from .errors import ChannelError, ConfigError, DeliveryError, StateError
+from .invocation import REPORT, SCHEDULED, RunRequest
 from .ncp_client import NcpClient
+from .state import StateTable
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +51,34 @@ def run(
         )
 
     verdicts = _judge_all(settings, clients, now, on_page)
-    due = [v for v in verdicts if _is_due(v, request, settings, now)]
-    due_ids = {id(v) for v in due}
+    table = _state_table(settings, clients, now, started)
+    notified, state_problem = None, None
 
-    rendered = None
-    if due and (request.notify or dry_run):
-        rendered = digest.render(
-            due,
+    if table is not None and request.mode == SCHEDULED:
+        outcome = delivery.scheduled(
             verdicts,
+            settings,
+            table,
             now=now,
-            zone=settings.timezone,
-            thresholds=settings.threshold_days,
-            report_hint=report_hint,
+            render=lambda due: _render(due, verdicts, settings, now, report_hint),
+            channels=(lambda: _channels(settings, clients)) if sending else None,
+            scheduled_time=request.scheduled_time,
         )
-    deliveries: dict[str, dict] = {}
-    if rendered is not None and sending:
-        deliveries = _deliver(rendered, _channels(settings, clients))
+        due_ids, deliveries = outcome.due_ids, outcome.deliveries
+        rendered, state_problem = outcome.digest, outcome.state_problem
+    else:
+        due = [v for v in verdicts if _is_due(v, request, settings, now)]
+        due_ids = {id(v) for v in due}
+
+        rendered = None
+        if due and (request.notify or dry_run):
+            rendered = _render(due, verdicts, settings, now, report_hint)
+        deliveries: dict[str, dict] = {}
+        if rendered is not None and sending:
+            deliveries = _deliver(rendered, _channels(settings, clients))
+        if table is not None:
+            # A report shows what each channel was last told; read-only.
+            notified, state_problem = delivery.notified(verdicts, settings, table)
 
     result = report.build(
         mode=request.mode,
@@ -73,6 +89,8 @@ def run(
         due_ids=due_ids,
         deliveries=deliveries,
         digest=rendered,
+        notified=notified,
+        state_problem=state_problem,
     )
     _log_summary(result, time.monotonic() - started)
 
@@ -81,9 +99,44 @@ def run(
         for name, outcome in deliveries.items()
         if outcome["status"] == "failed"
     }
+    # A run that only looked (a report, a dry run) shows a state problem in
+    # its result; a run that sent fails, so that Lambda and the alarm see it.
+    state_problem = state_problem if sending and request.mode == SCHEDULED else None
     if failures:
-        raise DeliveryError(failures, result)
+        raise DeliveryError(failures, result, state_problem)
+    if state_problem:
+        raise StateError(state_problem, result)
     return result
+
+
+def _render(
+    due: list[policy.Verdict],
+    verdicts: list[policy.Verdict],
+    settings: Settings,
+    now: datetime,
+    report_hint: str,
+) -> digest.Digest:
+    return digest.render(
+        due,
+        verdicts,
+        now=now,
+        zone=settings.timezone,
+        thresholds=settings.threshold_days,
+        report_hint=report_hint,
+    )
+
+
+def _state_table(
+    settings: Settings, clients: Clients, now: datetime, started: float
+) -> StateTable | None:
+    """The delivery state table, when configured; its clock follows ``now``."""
+    if settings.state_table is None:
+        return None
+    return StateTable(
+        clients.aws("dynamodb"),
+        settings.state_table,
+        clock=lambda: now + timedelta(seconds=time.monotonic() - started),
+    )
 
 
 def _judge_all(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -48,12 +48,20 @@ def build(
     due_ids: set[int],
     deliveries: dict[str, dict],
     digest: Digest | None,
+    notified: Mapping[int, dict] | None = None,
+    state_problem: str | None = None,
 ) -> dict:
-    """The report; the digest itself is included only for a dry run."""
-    entries = [
-        certificate_entry(v, zone, id(v) in due_ids)
-        for v in sorted(verdicts, key=_soonest_first)
-    ]
+    """The report; the digest itself is included only for a dry run.
+
+    ``notified`` (by ``id()`` of a verdict) adds what each channel was last
+    told about each certificate, when a state table is configured.
+    """
+    entries = []
+    for verdict in sorted(verdicts, key=_soonest_first):
+        entry = certificate_entry(verdict, zone, id(verdict) in due_ids)
+        if notified is not None:
+            entry["notified"] = notified.get(id(verdict), {})
+        entries.append(entry)
     report = {
         "mode": mode,
         "dryRun": dry_run,
@@ -63,6 +71,8 @@ def build(
         "deliveries": deliveries,
         "certificates": entries,
     }
+    if state_problem:
+        report["stateProblem"] = state_problem
     if digest is not None and dry_run:
         report["digest"] = {
             "subject": digest.subject,
