@@ -80,9 +80,7 @@ def fleet() -> list[dict]:
         certificate(104, "delta.example.com", "not-a-date"),
         certificate(105, "echo.example.com", T0 - timedelta(days=3, hours=-6)),
         certificate(106, "foxtrot.example.com", T0 + timedelta(days=200)),
-        certificate(
-            107, "golf.example.com", T0 + timedelta(days=2), status="-5"
-        ),
+        certificate(107, "golf.example.com", T0 + timedelta(days=2), status="-5"),
     ]
 
 
@@ -278,15 +276,15 @@ class TestSimulatedMonth:
         received = drive(world, days, {10: renamed_expiry})
 
         expected = {n: told for n, told in DAILY.items() if n not in (5, 6, 7)}
-        expected[8] = ("bravo.example.com expired 2 days ago",
-                       "alpha.example.com expires in 12 days")
+        expected[8] = (
+            "bravo.example.com expired 2 days ago",
+            "alpha.example.com expires in 12 days",
+        )
         assert received == each_channel(expected)
 
     def test_an_hourly_schedule_tells_each_stage_exactly_once(self, world):
         world.ncp.certificates[:] = [
-            certificate(
-                201, "hourly.example.com", T0 + timedelta(days=3, minutes=30)
-            )
+            certificate(201, "hourly.example.com", T0 + timedelta(days=3, minutes=30))
         ]
 
         received = {}
@@ -318,9 +316,7 @@ class TestThresholds:
         received = drive(world, [1, 2])
 
         assert first == each_channel({0: ("late.example.com expires in 5 days",)})
-        assert received == each_channel(
-            {2: ("late.example.com expires in 3 days",)}
-        )
+        assert received == each_channel({2: ("late.example.com expires in 3 days",)})
         report = world.run(day(2), RunRequest("report", notify=False, dry_run=False))
         told = report["certificates"][0]["notified"]
         assert told["sns"]["threshold"] == 3 and told["slack"]["threshold"] == 3
@@ -341,16 +337,15 @@ class TestThresholds:
 
     def test_an_expired_certificate_in_use_is_marked_as_an_outage(self, world):
         world.ncp.certificates[:] = [
-            certificate(
-                501, "down.example.com", T0 - timedelta(days=30), in_use=True
-            )
+            certificate(501, "down.example.com", T0 - timedelta(days=30), in_use=True)
         ]
 
         world.run(day(0))
 
         (mail,) = world.inbox.take()
-        assert "IN USE by 21873522: it has expired, so this is an outage now" in (
-            mail["Message"]
+        assert (
+            "IN USE by 21873522: it has expired, so this is an outage now"
+            in (mail["Message"])
         )
         (message,) = world.slack.messages
         assert "in use by 21873522: an outage now" in str(message["blocks"])
@@ -515,19 +510,25 @@ class TestLookingTouchesNoState:
             assert sent_at.utcoffset() == timedelta(hours=9)
             assert day(2, seconds=74) <= sent_at < day(2, seconds=84)
             assert bravo[channel] == {
-                "state": "expiring", "daysLeft": 3, "threshold": 3
+                "state": "expiring",
+                "daysLeft": 3,
+                "threshold": 3,
             }
         echo = by_name["echo.example.com"]["notified"]["sns"]
         assert (echo["state"], echo["daysLeft"], echo["threshold"]) == (
-            "expired", -4, None
+            "expired",
+            -4,
+            None,
         )
         assert by_name["foxtrot.example.com"]["notified"] == {
-            "sns": None, "slack": None
+            "sns": None,
+            "slack": None,
         }
 
     def test_a_report_survives_an_unreadable_table(self, world):
         report = world.run(
-            day(0), RunRequest("report", notify=False, dry_run=False),
+            day(0),
+            RunRequest("report", notify=False, dry_run=False),
             STATE_TABLE="no-such-table",
         )
 
@@ -602,3 +603,18 @@ class TestWithoutATable:
         told = [("seven.example.com expires in 7 days",)] * 2
         assert (world.sns(), world.slack_messages()) == (told, told)
         assert table_items(world.dynamodb, world.table) == []
+
+    def test_no_dynamodb_client_is_made_without_a_table(self, world):
+        asked: list[str] = []
+
+        def aws_client(service: str):
+            asked.append(service)
+            return boto3.client(service)
+
+        world.clients = Clients(aws_client=aws_client)
+        world.run(day(0), STATE_TABLE="")
+        world.run(
+            day(0), RunRequest("report", notify=False, dry_run=False), STATE_TABLE=""
+        )
+
+        assert asked == ["sns"]
