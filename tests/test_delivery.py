@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
 import pytest
@@ -302,6 +303,67 @@ class TestSimulatedMonth:
                 97: ("hourly.example.com expired 1 day ago",),
             }
         )
+
+
+def readme_life() -> dict[datetime, tuple[int, str, str]]:
+    """The README's worked example: run instant -> (days left, SNS, Slack)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### A certificate's life, day by day", 1)[1]
+    section = section.split("\n#", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if not re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", cells[0]):
+            continue
+        date = datetime.strptime(f"2027 {cells[0]}", "%Y %b %d")
+        # 09:00 in Seoul is midnight UTC.
+        rows[date.replace(tzinfo=UTC)] = (
+            int(cells[1].replace("\u2212", "-")),
+            cells[2],
+            cells[3],
+        )
+    return rows
+
+
+def as_received(cell: str, host: str) -> list[tuple[str, ...]]:
+    """A README cell as the lines a channel received ("—" is nothing)."""
+    if cell == "—":
+        return []
+    if cell.startswith("All clear"):
+        return [(f"heartbeat: {cell}.",)]
+    return [(f"{host} {cell}",)]
+
+
+class TestTheReadmeExample:
+    def test_a_certificates_life_is_told_as_the_readme_says(self, world):
+        life = readme_life()
+        host = "shop.example.kr"
+        world.ncp.certificates[:] = [
+            certificate(102402, host, "2027-04-10 23:59:59(UTC+09:00)", in_use=True)
+        ]
+        world.env["HEARTBEAT_DAYS"] = "7"
+
+        runs = [
+            datetime(2027, 3, 21, tzinfo=UTC) + n * timedelta(days=1) for n in range(37)
+        ]
+        assert len(life) >= 15 and set(life) <= set(runs)
+        for at in runs:
+            if at == datetime(2027, 4, 7, tzinfo=UTC):
+                continue  # The missed run.
+            if at == datetime(2027, 3, 27, tzinfo=UTC):
+                world.slack.script(server_error())
+            if at == datetime(2027, 4, 19, tzinfo=UTC):
+                world.ncp.certificates[0]["notAfter"] = "2028-04-10 23:59:59(UTC+09:00)"
+            try:
+                report = world.run(at + timedelta(seconds=2))
+            except DeliveryError as failed:
+                report = failed.report
+            received = (world.sns(), world.slack_messages())
+
+            days_left, sns, slack = life.get(at, (None, "—", "—"))
+            assert received == (as_received(sns, host), as_received(slack, host)), at
+            if days_left is not None:
+                assert report["certificates"][0]["daysLeft"] == days_left, at
 
 
 class TestThresholds:
