@@ -680,3 +680,25 @@ class TestWithoutATable:
         )
 
         assert asked == ["sns"]
+
+
+class TestSecrets:
+    def test_no_secret_reaches_the_table_a_log_or_an_error(self, world, caplog):
+        world.slack.script(server_error())
+        secrets = (world.slack.webhook_url, world.slack.path, world.ncp.secret_key)
+
+        # The notifier's own log at its most verbose (urllib3's DEBUG lines
+        # carry request paths; Lambda logs at INFO).
+        caplog.set_level("DEBUG", logger="notifier")
+        with pytest.raises(DeliveryError) as failed:
+            world.run(day(0))
+        with pytest.raises(StateError) as state_failed:
+            world.run(day(1), STATE_TABLE="no-such-table")
+
+        stored = str(table_items(world.dynamodb, world.table))
+        seen = " ".join(
+            (caplog.text, str(failed.value), str(failed.value.report), stored)
+            + (str(state_failed.value), str(state_failed.value.report))
+        )
+        assert "notice#sns#" in stored and "channel#sns" in stored
+        assert not [secret for secret in secrets if secret in seen]
