@@ -77,8 +77,10 @@ def scheduled(
     """
     plan = _Plan(verdicts, settings, now)
     outcome = Outcome()
-    memory = plan.read(table, channel_names(settings), outcome)
-    due = {name: plan.due(name, memory) for name in channel_names(settings)}
+    # A dry run may have no channel: show what a channel new to it would get.
+    names = channel_names(settings) or [""]
+    memory = plan.read(table, names, outcome)
+    due = {name: plan.due(name, memory) for name in names}
     outcome.due_ids = {id(v) for found in due.values() for v in found}
     union = [v for v in verdicts if id(v) in outcome.due_ids]
     if channels is None:

@@ -558,6 +558,17 @@ class TestLookingTouchesNoState:
         assert due == ["echo.example.com", "bravo.example.com"]
         assert "bravo.example.com expires in 3 days" in report["digest"]["text"]
 
+    def test_a_dry_run_without_channels_shows_everything_with_a_stage(self, world):
+        report = world.run(
+            day(0),
+            RunRequest("scheduled", notify=True, dry_run=True),
+            SNS_TOPIC_ARN="",
+            SLACK_WEBHOOK_URL="",
+        )
+
+        assert report["due"] == 4 and report["deliveries"] == {}
+        assert table_items(world.dynamodb, world.table) == []
+
     def test_a_report_shows_what_each_channel_was_last_told(self, world):
         drive(world, [0, 1, 2])
         before = table_items(world.dynamodb, world.table)
