@@ -10,5 +10,7 @@ Modules, in the order a run uses them:
 - ``digest`` (with ``templates/``): the e-mail, subject and Slack message;
 - ``channels``: SNS and the Slack-compatible webhook;
 - ``report``: the JSON an invocation returns;
-- ``job``: one run, end to end; ``invocation``: events into requests.
+- ``job``: one run, end to end; ``invocation``: events into requests;
+- with a state table: ``delivery`` (what each channel is sent), ``notices``
+  (what is news to it), ``state`` (DynamoDB) and ``heartbeat``.
 """

@@ -33,6 +33,9 @@ VARIABLES: dict[str, str] = {
     "SLACK_WEBHOOK_SECRET_ARN": "",
     "DRY_RUN": "false",
     "LOG_LEVEL": "INFO",
+    "STATE_TABLE": "",
+    "EXPIRED_REPEAT_HOURS": "24",
+    "HEARTBEAT_DAYS": "7",
 }
 
 #: Base URL of Certificate Manager in each NCP zone (CERTIFICATE-API.md).
@@ -48,6 +51,10 @@ _SM_ARN_EXAMPLE = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ncp
 _SNS_ARN_EXAMPLE = "arn:aws:sns:ap-northeast-2:123456789012:cert-expiry"
 #: Levels LOG_LEVEL accepts; the first is the example an error message shows.
 LOG_LEVELS = ("info", "debug", "warning", "error")
+# A DynamoDB table name, or its ARN (both are accepted as TableName).
+_TABLE = re.compile(
+    r"^(?:arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/)?[A-Za-z0-9_.-]{3,255}$"
+)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -70,6 +77,9 @@ class Settings:
     slack_webhook_secret_arn: str | None
     dry_run: bool
     log_level: str = "INFO"
+    state_table: str | None = None
+    expired_repeat_hours: int = 24
+    heartbeat_days: int = 7
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -112,6 +122,13 @@ class Settings:
             slack_webhook_secret_arn=webhook_arn,
             dry_run=env.flag("DRY_RUN"),
             log_level=env.choice("LOG_LEVEL", LOG_LEVELS).upper(),
+            state_table=env.table("STATE_TABLE"),
+            expired_repeat_hours=int(
+                env.number("EXPIRED_REPEAT_HOURS", low=1, high=8760, whole=True)
+            ),
+            heartbeat_days=int(
+                env.number("HEARTBEAT_DAYS", low=0, high=365, whole=True)
+            ),
         )
 
     @property
@@ -200,6 +217,16 @@ class _Reader:
                 f"{name}={value!r} is not a known IANA time zone "
                 f"(e.g. {name}=Asia/Seoul or {name}=UTC)"
             ) from None
+
+    def table(self, name: str) -> str | None:
+        value = self.text(name)
+        if value is not None and not _TABLE.match(value):
+            raise ConfigError(
+                f"{name}={value!r} is not a DynamoDB table name (3-255 letters, "
+                f"digits, '_', '-' or '.'; e.g. {name}=ncp-cert-expiry-state), "
+                "nor a table ARN; leave it empty to run without delivery state"
+            )
+        return value
 
     def arn(self, name: str, pattern: re.Pattern[str], example: str) -> str | None:
         value = self.text(name)

@@ -11,18 +11,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from . import credentials, digest, policy, report
+from . import credentials, delivery, digest, policy, report
 from .certificate import Certificate
 from .channels import Channel, sns_subscriptions
 from .channels.slack import SlackChannel
 from .channels.sns import SnsChannel
 from .clients import Clients
 from .config import Settings
-from .errors import ChannelError, ConfigError, DeliveryError
-from .invocation import REPORT, RunRequest
+from .errors import ChannelError, ConfigError, DeliveryError, StateError
+from .invocation import REPORT, SCHEDULED, RunRequest
 from .ncp_client import NcpClient
+from .state import StateTable
 from .text import clean
 
 log = logging.getLogger(__name__)
@@ -58,30 +59,44 @@ def run(
     channels, broken = _channels(settings, clients) if sending else ([], {})
 
     verdicts = _judge_all(settings, clients, now, on_page)
-    due = [v for v in verdicts if _is_due(v, request, settings, now)]
-    due_ids = {id(v) for v in due}
+    table = _state_table(settings, clients, now, started)
+    notified, state_problem = None, None
 
-    rendered = None
-    if due and (request.notify or dry_run):
-        rendered = digest.render(
-            due,
+    if table is not None and request.mode == SCHEDULED:
+        outcome = delivery.scheduled(
             verdicts,
+            settings,
+            table,
             now=now,
-            zone=settings.timezone,
-            thresholds=settings.threshold_days,
-            report_hint=report_hint,
+            render=lambda due: _render(due, verdicts, settings, now, report_hint),
+            channels=(lambda: channels) if sending else None,
+            scheduled_time=request.scheduled_time,
         )
-    # Asked in a report, and whenever a digest goes to the topic: a scheduled
+        due_ids, deliveries = outcome.due_ids, outcome.deliveries
+        rendered, state_problem = outcome.digest, outcome.state_problem
+    else:
+        due = [v for v in verdicts if _is_due(v, request, settings, now)]
+        due_ids = {id(v) for v in due}
+
+        rendered = None
+        if due and (request.notify or dry_run):
+            rendered = _render(due, verdicts, settings, now, report_hint)
+        deliveries = {}
+        if rendered is not None and sending:
+            deliveries = _deliver(rendered, channels)
+        if table is not None:
+            # A report shows what each channel was last told; read-only.
+            notified, state_problem = delivery.notified(verdicts, settings, table)
+    for name, why in broken.items():
+        deliveries[name] = {"status": "failed", "error": why}
+
+    # Asked in a report, and whenever a digest went to the topic: a scheduled
     # run with nothing to send stays free of AWS calls.
-    publishing = rendered is not None and sending
     warnings = (
-        _warnings(settings, clients) if request.mode == REPORT or publishing else []
+        _warnings(settings, clients)
+        if request.mode == REPORT or "sns" in deliveries
+        else []
     )
-    deliveries = {
-        name: {"status": "failed", "error": why} for name, why in broken.items()
-    }
-    if publishing:
-        deliveries.update(_deliver(rendered, channels))
 
     result = report.build(
         mode=request.mode,
@@ -93,6 +108,8 @@ def run(
         deliveries=deliveries,
         digest=rendered,
         warnings=warnings,
+        notified=notified,
+        state_problem=state_problem,
     )
     _log_summary(result, time.monotonic() - started)
     if on_report is not None:
@@ -103,9 +120,44 @@ def run(
         for name, outcome in deliveries.items()
         if outcome["status"] == "failed"
     }
+    # A run that only looked (a report, a dry run) shows a state problem in
+    # its result; a run that sent fails, so that Lambda and the alarm see it.
+    state_problem = state_problem if sending and request.mode == SCHEDULED else None
     if failures:
-        raise DeliveryError(failures, result)
+        raise DeliveryError(failures, result, state_problem)
+    if state_problem:
+        raise StateError(state_problem, result)
     return result
+
+
+def _render(
+    due: list[policy.Verdict],
+    verdicts: list[policy.Verdict],
+    settings: Settings,
+    now: datetime,
+    report_hint: str,
+) -> digest.Digest:
+    return digest.render(
+        due,
+        verdicts,
+        now=now,
+        zone=settings.timezone,
+        thresholds=settings.threshold_days,
+        report_hint=report_hint,
+    )
+
+
+def _state_table(
+    settings: Settings, clients: Clients, now: datetime, started: float
+) -> StateTable | None:
+    """The delivery state table, when configured; its clock follows ``now``."""
+    if settings.state_table is None:
+        return None
+    return StateTable(
+        clients.aws("dynamodb"),
+        settings.state_table,
+        clock=lambda: now + timedelta(seconds=time.monotonic() - started),
+    )
 
 
 def _judge_all(

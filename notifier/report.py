@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -50,16 +50,22 @@ def build(
     deliveries: dict[str, dict],
     digest: Digest | None,
     warnings: Sequence[str] = (),
+    notified: Mapping[int, dict] | None = None,
+    state_problem: str | None = None,
 ) -> dict:
     """The report; the digest itself is included only for a dry run.
 
     ``warnings`` says what may keep a digest from arriving though nothing
-    failed (an SNS topic nobody has confirmed).
+    failed (an SNS topic nobody has confirmed). ``notified`` (by ``id()`` of
+    a verdict) adds what each channel was last told about each certificate,
+    when a state table is configured.
     """
-    entries = [
-        certificate_entry(v, zone, id(v) in due_ids)
-        for v in sorted(verdicts, key=_soonest_first)
-    ]
+    entries = []
+    for verdict in sorted(verdicts, key=_soonest_first):
+        entry = certificate_entry(verdict, zone, id(verdict) in due_ids)
+        if notified is not None:
+            entry["notified"] = notified.get(id(verdict), {})
+        entries.append(entry)
     report = {
         "mode": mode,
         "dryRun": dry_run,
@@ -70,6 +76,8 @@ def build(
         "warnings": list(warnings),
         "certificates": entries,
     }
+    if state_problem:
+        report["stateProblem"] = state_problem
     if digest is not None and dry_run:
         report["digest"] = {
             "subject": digest.subject,
