@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from . import credentials, digest, policy, report
 from .certificate import Certificate
 from .channels import Channel
+from .channels.ses import SesChannel
 from .channels.slack import SlackChannel
 from .channels.sns import SnsChannel
 from .clients import Clients
@@ -42,8 +43,9 @@ def run(
     sending = request.notify and not dry_run
     if request.notify and not dry_run and not settings.has_channel:
         raise ConfigError(
-            "no channel is configured: set SNS_TOPIC_ARN, SLACK_WEBHOOK_URL or "
-            "SLACK_WEBHOOK_SECRET_ARN (or DRY_RUN=true to only render)"
+            "no channel is configured: set SNS_TOPIC_ARN, SLACK_WEBHOOK_URL, "
+            "SLACK_WEBHOOK_SECRET_ARN, or SES_FROM and SES_TO (or DRY_RUN=true "
+            "to only render)"
         )
 
     verdicts = _judge_all(settings, clients, now, on_page)
@@ -125,6 +127,10 @@ def _channels(settings: Settings, clients: Clients) -> list[Channel]:
     channels: list[Channel] = []
     if settings.sns_topic_arn:
         channels.append(SnsChannel(clients.aws("sns"), settings.sns_topic_arn))
+    if settings.ses_from:
+        channels.append(
+            SesChannel(clients.aws("sesv2"), settings.ses_from, settings.ses_to)
+        )
     url = credentials.webhook_url(settings, clients.secrets)
     if url:
         channels.append(SlackChannel(clients.http, url))

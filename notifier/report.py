@@ -68,6 +68,7 @@ def build(
             "subject": digest.subject,
             "text": digest.text,
             "slack": digest.slack,
+            "html": digest.html,
         }
     return report
 
