@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: What of notifier/ is not runtime code, relative to notifier/.
-DEVELOPMENT_ONLY = ("testing", "demo.py", "cli.py", "__main__.py")
+DEVELOPMENT_ONLY = ("testing", "demo.py", "cli.py", "__main__.py", "terminal.py")
 
 #: The Lambda runtime the template declares (python3.12 on arm64).
 PLATFORM = ("--platform", "manylinux2014_aarch64", "--implementation", "cp",
