@@ -246,16 +246,17 @@ class TestInChromium:
 
     @pytest.mark.parametrize("width", [360, 414, 640, 800])
     def test_nothing_is_wider_than_the_screen(self, demo_html, drawn, width):
-        content, viewport = browser.layout_width(demo_html, width, drawn["folder"])
+        laid_out = browser.layout(demo_html, width, drawn["folder"])
 
-        assert viewport == width
-        assert content <= viewport
+        assert laid_out.viewport_width == width
+        assert laid_out.content_width <= width
+        assert laid_out.content_height > 600
 
     def test_a_long_common_name_wraps_on_a_phone(self, drawn):
         items = demo_certificates(NOW)
         items[0] = {**items[0], "commonName": "a" * 60 + ".very-long.example.com"}
         html = render(judged(items)).html
 
-        content, viewport = browser.layout_width(html, 360, drawn["folder"])
+        laid_out = browser.layout(html, 360, drawn["folder"])
 
-        assert content <= viewport
+        assert laid_out.content_width <= laid_out.viewport_width == 360

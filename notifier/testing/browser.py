@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import zlib
 from collections import Counter
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -73,13 +74,22 @@ def screenshot(page: Path, png: Path, *, width: int = 800, height: int = 1200) -
     return png
 
 
-def layout_width(page: str, width: int, workdir: Path) -> tuple[int, int]:
-    """How wide ``page`` (HTML) lays out in a ``width`` px wide viewport.
+@dataclass(frozen=True)
+class Layout:
+    """How a page laid out: its content's size and the viewport's width."""
 
-    Returns the content's width and the viewport's; the first exceeds the
-    second when something sticks out sideways. Chromium keeps its window
-    at least 500 px wide, so the page goes into an iframe of ``width``,
-    measured by a script in the wrapper (the page itself runs none).
+    content_width: int
+    content_height: int
+    viewport_width: int
+
+
+def layout(page: str, width: int, workdir: Path) -> Layout:
+    """How ``page`` (HTML) lays out in a viewport ``width`` px wide.
+
+    The content is wider than the viewport when something sticks out
+    sideways. Chromium keeps its window at least 500 px wide, so the page
+    goes into an iframe of ``width``, measured by a script in the wrapper
+    (the page itself runs none).
     """
     wrapper = workdir / f"layout-{width}.html"
     wrapper.write_text(
@@ -88,18 +98,26 @@ def layout_width(page: str, width: int, workdir: Path) -> tuple[int, int]:
         f'srcdoc="{html.escape(page, quote=True)}"></iframe><script>'
         'window.addEventListener("load", function () {'
         ' var frame = document.getElementById("page");'
+        " var inner = frame.contentDocument;"
         ' document.body.setAttribute("data-content-width",'
-        "  frame.contentDocument.documentElement.scrollWidth);"
+        "  inner.documentElement.scrollWidth);"
+        ' document.body.setAttribute("data-content-height",'
+        "  Math.ceil(inner.body.getBoundingClientRect().height));"
         ' document.body.setAttribute("data-viewport-width",'
         "  frame.contentWindow.innerWidth);"
         "});</script></body></html>",
         encoding="utf-8",
     )
     dom = dump_dom(wrapper)
-    found = dict(re.findall(r'data-(content|viewport)-width="(\d+)"', dom))
-    if set(found) != {"content", "viewport"}:
-        raise RuntimeError(f"the layout probe did not run: {dom[-300:]}")
-    return int(found["content"]), int(found["viewport"])
+    found = dict(re.findall(r'data-([a-z]+-[a-z]+)="(\d+)"', dom))
+    try:
+        return Layout(
+            content_width=int(found["content-width"]),
+            content_height=int(found["content-height"]),
+            viewport_width=int(found["viewport-width"]),
+        )
+    except KeyError:
+        raise RuntimeError(f"the layout probe did not run: {dom[-300:]}") from None
 
 
 def visible_text(dom: str) -> str:
