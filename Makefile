@@ -3,13 +3,19 @@
 #   make test    run the test suite (what CI runs)
 #   make bench   measure speed and memory against the stand-in
 #   make package build the deployment artifact into build/ (what sam build does)
+#   make sam-build  run `sam build` with the SAM CLI from .venv-sam, and show
+#                the artifact's contents and size
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The SAM CLI pins its own boto3 and friends, which clash with the test
+# requirements, so it lives in a venv of its own.
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: demo test bench package clean
+.PHONY: demo test bench package sam-cli sam-build screenshot clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +36,23 @@ package: $(STAMP)
 	rm -rf build/package
 	$(MAKE) build-NotifierFunction ARTIFACTS_DIR=$(CURDIR)/build/package
 
+$(SAM_STAMP): requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements-sam.txt
+	touch $(SAM_STAMP)
+
+sam-cli: $(SAM_STAMP)
+
+sam-build: $(SAM_STAMP)
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build
+	$(PYTHON) scripts/artifact.py .aws-sam/build/NotifierFunction
+
+screenshot: $(STAMP)
+	$(BIN)/python scripts/screenshot.py
+
 clean:
-	rm -rf $(VENV) build .aws-sam .pytest_cache .hypothesis
+	rm -rf $(VENV) $(SAM_VENV) build .aws-sam .pytest_cache .hypothesis
 
 # Called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set: only
 # handler.py, the runtime modules of notifier/ and requirements.txt's

@@ -36,6 +36,8 @@ VARIABLES: dict[str, str] = {
     "STATE_TABLE": "",
     "EXPIRED_REPEAT_HOURS": "24",
     "HEARTBEAT_DAYS": "7",
+    "SES_FROM": "",
+    "SES_TO": "",
 }
 
 #: Base URL of Certificate Manager in each NCP zone (CERTIFICATE-API.md).
@@ -55,6 +57,13 @@ LOG_LEVELS = ("info", "debug", "warning", "error")
 _TABLE = re.compile(
     r"^(?:arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/)?[A-Za-z0-9_.-]{3,255}$"
 )
+#: SES takes at most 50 recipients per message (To, Cc and Bcc together).
+SES_MAX_RECIPIENTS = 50
+# An address SES accepts: a dot-atom local part (RFC 5322) and a DNS domain of
+# two or more labels. SES wants ASCII: a non-ASCII domain goes in Punycode.
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"^{_LOCAL}@{_LABEL}(?:\.{_LABEL})+$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -80,6 +89,8 @@ class Settings:
     state_table: str | None = None
     expired_repeat_hours: int = 24
     heartbeat_days: int = 7
+    ses_from: str | None = None
+    ses_to: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -101,6 +112,8 @@ class Settings:
                 "SLACK_WEBHOOK_URL and SLACK_WEBHOOK_SECRET_ARN are both set: "
                 "keep only one (the secret ARN is safer)"
             )
+
+        ses_from, ses_to = _ses_addresses(env.text("SES_FROM"), env.text("SES_TO"))
 
         api_url = env.text("NCP_API_URL") or ZONE_URLS[zone]
         _check_http_url("NCP_API_URL", api_url, secret=False)
@@ -129,6 +142,8 @@ class Settings:
             heartbeat_days=int(
                 env.number("HEARTBEAT_DAYS", low=0, high=365, whole=True)
             ),
+            ses_from=ses_from,
+            ses_to=ses_to,
         )
 
     @property
@@ -142,6 +157,7 @@ class Settings:
             self.sns_topic_arn
             or self.slack_webhook_url
             or self.slack_webhook_secret_arn
+            or self.ses_from
         )
 
 
@@ -268,3 +284,66 @@ def _check_http_url(name: str, value: str, *, secret: bool) -> None:
             else f"{name}={shown} is not an http(s) URL "
             f"(e.g. {name}={ZONE_URLS['public']})"
         )
+
+
+def _ses_addresses(
+    sender: str | None, recipients: str | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """SES_FROM and SES_TO, both or neither; each address checked."""
+    if sender and not recipients:
+        raise ConfigError(
+            "SES_FROM is set but SES_TO is not: give the recipients too (e.g. "
+            "SES_TO=ops@example.com,oncall@example.com), or unset SES_FROM"
+        )
+    if recipients and not sender:
+        raise ConfigError(
+            "SES_TO is set but SES_FROM is not: give the sender, an address "
+            "verified in SES (e.g. SES_FROM=cert-alerts@example.com), or unset SES_TO"
+        )
+    if not sender or not recipients:
+        return None, ()
+
+    _check_address("SES_FROM", sender)
+    addresses: list[str] = []
+    for part in recipients.split(","):
+        address = part.strip()
+        if not address:
+            continue  # a stray comma names nobody
+        _check_address("SES_TO", address)
+        if address.lower() not in (known.lower() for known in addresses):
+            addresses.append(address)
+    if not addresses:
+        raise ConfigError(
+            f"SES_TO={recipients!r} names no address "
+            "(e.g. SES_TO=ops@example.com,oncall@example.com)"
+        )
+    if len(addresses) > SES_MAX_RECIPIENTS:
+        raise ConfigError(
+            f"SES_TO names {len(addresses)} addresses, but SES sends one message "
+            f"to at most {SES_MAX_RECIPIENTS}: give a mailing list's address instead"
+        )
+    return sender, tuple(addresses)
+
+
+def _check_address(name: str, address: str) -> None:
+    example = "cert-alerts@example.com" if name == "SES_FROM" else "ops@example.com"
+    if "<" in address or ">" in address:
+        why = "give the bare address, without a display name or angle brackets"
+    elif name == "SES_TO" and (";" in address or len(address.split()) > 1):
+        why = "separate addresses with commas"
+    elif not address.isascii():
+        why = (
+            "SES takes ASCII addresses only; write a non-ASCII domain in "
+            "Punycode (xn--...)"
+        )
+    elif (
+        _ADDRESS.match(address)
+        and len(address) <= 254
+        and len(address.split("@")[0]) <= 64
+    ):
+        return
+    else:
+        why = "it is not an e-mail address"
+    raise ConfigError(
+        f"{name}: {address!r} is not valid: {why} (e.g. {name}={example})"
+    )

@@ -1,9 +1,11 @@
-"""Rendering the digest: a plain-text e-mail, an SNS subject and a Slack message.
+"""Rendering the digest: a plain-text e-mail, an SNS subject, a Slack message
+and an HTML e-mail.
 
 Templates live in ``templates/``; this module prepares what they show and
 keeps each rendering inside its channel's limits. Every value that comes
 from NCP passes through :func:`notifier.text.clean` first, and Jinja only
-ever receives it as data, so template syntax in a name comes out literally.
+ever receives it as data, so template syntax in a name comes out literally;
+the HTML template is rendered with autoescape on, so markup does too.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from .text import ascii_line, clean
 #: SNS: subjects under 100 ASCII characters, messages under 256 KB.
 SUBJECT_LIMIT = 99
 TEXT_BUDGET = 240 * 1024
+#: The HTML e-mail stays under the size at which Gmail clips a message
+#: (about 102 KB); SES itself would take 40 MB.
+HTML_BUDGET = 100 * 1024
 #: Slack Block Kit: 50 blocks per message, 3000 characters per section text,
 #: 150 per header (https://api.slack.com/reference/block-kit/blocks).
 SLACK_BLOCKS = 50
@@ -58,6 +63,8 @@ class Digest:
     text: str
     slack: dict
     due_count: int
+    #: The HTML e-mail; its plain-text alternative is ``text``.
+    html: str = ""
 
 
 def render(
@@ -82,16 +89,19 @@ def render(
         "checked_at": format_local(now, zone),
         "thresholds": ", ".join(str(days) for days in thresholds),
         "report_hint": report_hint,
+        "state_counts": _state_counts(everyone),
     }
     due_items = [_item(v, zone) for v in due_sorted]
     other_items = [_item(v, zone) for v in others[:OTHERS_SHOWN]]
     others_left_out = max(0, len(others) - OTHERS_SHOWN)
 
+    subject = _subject(due_items)
     return Digest(
-        subject=_subject(due_items),
+        subject=subject,
         text=_text(due_items, other_items, others_left_out, context),
         slack=_slack(due_items, other_items, others_left_out, context),
         due_count=len(due_items),
+        html=_html(due_items, other_items, others_left_out, subject, context),
     )
 
 
@@ -146,6 +156,11 @@ def _headline(due: Sequence[Verdict]) -> str:
     return f"{len(due)} NCP {noun} attention: {summary}"
 
 
+def _state_counts(everyone: Sequence[Verdict]) -> list[tuple[str, int]]:
+    counts = Counter(v.state for v in everyone)
+    return [(state.value, counts[state]) for state in URGENCY if counts[state]]
+
+
 def _counts_line(everyone: Sequence[Verdict]) -> str:
     counts = Counter(v.state for v in everyone)
     return ", ".join(f"{counts[state]} {state.value}" for state in URGENCY
@@ -165,21 +180,62 @@ def _text(
 ) -> str:
     """The e-mail body; due certificates are cut, and counted, past the budget."""
     template = _env().get_template("digest.txt.j2")
-    # No line is shorter than this, so no more than this many can fit.
-    shown = min(len(due), TEXT_BUDGET // 80)
+    return _fitted(
+        template,
+        due,
+        budget=TEXT_BUDGET,
+        least_bytes_per_item=80,
+        others=others,
+        others_left_out=others_left_out,
+        **context,
+    )
+
+
+def _html(
+    due: list[Item],
+    others: list[Item],
+    others_left_out: int,
+    subject: str,
+    context: dict,
+) -> str:
+    """The HTML e-mail, cut like the text one but to its own budget."""
+    template = _html_env().get_template("digest.html.j2")
+    return _fitted(
+        template,
+        due,
+        budget=HTML_BUDGET,
+        least_bytes_per_item=800,
+        others=others,
+        others_left_out=others_left_out,
+        subject=subject,
+        **context,
+    )
+
+
+def _fitted(
+    template: jinja2.Template,
+    due: list[Item],
+    *,
+    budget: int,
+    least_bytes_per_item: int,
+    **context: object,
+) -> str:
+    """``template`` with as many due certificates as fit in ``budget`` bytes.
+
+    Those left out are counted in ``due_left_out`` for the template to say so.
+    No certificate takes fewer than ``least_bytes_per_item``, which bounds the
+    first try.
+    """
+    shown = min(len(due), budget // least_bytes_per_item)
     while True:
-        text = template.render(
-            due=due[:shown],
-            due_left_out=len(due) - shown,
-            others=others,
-            others_left_out=others_left_out,
-            **context,
+        rendered = template.render(
+            due=due[:shown], due_left_out=len(due) - shown, **context
         )
-        size = len(text.encode())
-        if size <= TEXT_BUDGET or shown == 0:
-            return text
+        size = len(rendered.encode())
+        if size <= budget or shown == 0:
+            return rendered
         # Shrink in proportion to the overshoot, then settle in small steps.
-        shown = min(shown - 1, int(shown * TEXT_BUDGET / size))
+        shown = min(shown - 1, int(shown * budget / size))
 
 
 def _slack(
@@ -289,3 +345,20 @@ def _env() -> jinja2.Environment:
         )
         _environment.filters["mrkdwn"] = _mrkdwn
     return _environment
+
+
+_html_environment: jinja2.Environment | None = None
+
+
+def _html_env() -> jinja2.Environment:
+    """Templates for HTML: every value is escaped unless marked safe."""
+    global _html_environment
+    if _html_environment is None:
+        _html_environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(_TEMPLATES),
+            undefined=jinja2.StrictUndefined,
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _html_environment

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from . import credentials, delivery, digest, policy, report
 from .certificate import Certificate
 from .channels import Channel, sns_subscriptions
+from .channels.ses import SesChannel
 from .channels.slack import SlackChannel
 from .channels.sns import SnsChannel
 from .clients import Clients
@@ -50,8 +51,9 @@ def run(
     sending = request.notify and not dry_run
     if sending and not settings.has_channel:
         raise ConfigError(
-            "no channel is configured: set SNS_TOPIC_ARN, SLACK_WEBHOOK_URL or "
-            "SLACK_WEBHOOK_SECRET_ARN (or DRY_RUN=true to only render)"
+            "no channel is configured: set SNS_TOPIC_ARN, SLACK_WEBHOOK_URL, "
+            "SLACK_WEBHOOK_SECRET_ARN, or SES_FROM and SES_TO (or DRY_RUN=true "
+            "to only render)"
         )
     # Channels are set up (their secrets read) on every sending run, so that a
     # broken one fails today's run, not only the first run with news; it never
@@ -224,6 +226,10 @@ def _channels(
     broken: dict[str, str] = {}
     if settings.sns_topic_arn:
         channels.append(SnsChannel(clients.aws("sns"), settings.sns_topic_arn))
+    if settings.ses_from:
+        channels.append(
+            SesChannel(clients.aws("sesv2"), settings.ses_from, settings.ses_to)
+        )
     try:
         url = credentials.webhook_url(settings, clients.secrets)
     except ConfigError as exc:

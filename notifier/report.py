@@ -83,6 +83,7 @@ def build(
             "subject": digest.subject,
             "text": digest.text,
             "slack": digest.slack,
+            "html": digest.html,
         }
     return report
 

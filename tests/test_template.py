@@ -138,6 +138,7 @@ def test_the_function_may_only_publish_to_its_topic_and_read_its_secrets(
         "secretsmanager:GetSecretValue",
         "dynamodb:BatchGetItem",
         "dynamodb:UpdateItem",
+        "ses:SendEmail",
     }
 
 
