@@ -178,6 +178,8 @@ def _report(
         )
     for warning in report["warnings"]:
         print(f"warning: {warning}", file=stderr)
+    if report.get("stateProblem"):
+        print(f"warning: {report['stateProblem']}", file=stderr)
 
     view = {**report, "certificates": shown}
     if args.format == "json":

@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
 from .errors import ConfigError
 from .secret import Secret
 
@@ -64,6 +67,7 @@ SES_MAX_RECIPIENTS = 50
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = re.compile(rf"^{_LOCAL}@{_LABEL}(?:\.{_LABEL})+$")
+_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$", re.IGNORECASE)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -105,7 +109,7 @@ class Settings:
 
         webhook_url = env.text("SLACK_WEBHOOK_URL")
         if webhook_url is not None:
-            _check_http_url("SLACK_WEBHOOK_URL", webhook_url, secret=True)
+            check_http_url("SLACK_WEBHOOK_URL", webhook_url, secret=True)
         webhook_arn = env.arn("SLACK_WEBHOOK_SECRET_ARN", _SECRET_ARN, _SM_ARN_EXAMPLE)
         if webhook_url and webhook_arn:
             raise ConfigError(
@@ -116,7 +120,7 @@ class Settings:
         ses_from, ses_to = _ses_addresses(env.text("SES_FROM"), env.text("SES_TO"))
 
         api_url = env.text("NCP_API_URL") or ZONE_URLS[zone]
-        _check_http_url("NCP_API_URL", api_url, secret=False)
+        check_http_url("NCP_API_URL", api_url, secret=False)
 
         return cls(
             ncp_access_key=access_key,
@@ -161,6 +165,20 @@ class Settings:
         )
 
 
+#: No accepted value is longer; a longer one is refused before it is parsed.
+MAX_VALUE_LENGTH = 2048
+
+
+def shown(value: str) -> str:
+    """``value`` as an error message may quote it: a URL (it may be a webhook
+    pasted into the wrong variable) or a long value is described, not shown."""
+    if "://" in value or "@" in value:
+        return f"(a URL or address of {len(value)} characters, not shown)"
+    if len(value) > 80:
+        return f"(a value of {len(value)} characters, not shown)"
+    return repr(value)
+
+
 class _Reader:
     """Reads one variable at a time, applying its default and its check."""
 
@@ -168,7 +186,13 @@ class _Reader:
         self._environ = environ
 
     def raw(self, name: str) -> str:
-        return self._environ.get(name, VARIABLES[name]).strip()
+        value = self._environ.get(name, VARIABLES[name]).strip()
+        if len(value) > MAX_VALUE_LENGTH:
+            raise ConfigError(
+                f"{name} is {len(value)} characters long; no valid value is "
+                f"longer than {MAX_VALUE_LENGTH} (e.g. {name}={VARIABLES[name]})"
+            )
+        return value
 
     def text(self, name: str) -> str | None:
         return self.raw(name) or None
@@ -177,7 +201,7 @@ class _Reader:
         value = self.raw(name).lower()
         if value not in allowed:
             raise ConfigError(
-                f"{name}={self.raw(name)!r} is not valid: use one of "
+                f"{name}={shown(self.raw(name))} is not valid: use one of "
                 f"{', '.join(allowed)} (e.g. {name}={allowed[0]})"
             )
         return value
@@ -189,7 +213,7 @@ class _Reader:
         if value in _FALSE:
             return False
         raise ConfigError(
-            f"{name}={self.raw(name)!r} is not valid: use true or false "
+            f"{name}={shown(self.raw(name))} is not valid: use true or false "
             f"(e.g. {name}=false)"
         )
 
@@ -197,14 +221,15 @@ class _Reader:
         self, name: str, *, low: float, high: float, whole: bool = False
     ) -> float:
         value = self.raw(name)
-        try:
+        # ASCII digits only: int() and float() also take "٣" and "1_0".
+        form = r"\d{1,6}" if whole else r"\d{1,6}(?:\.\d{1,6})?"
+        number = None
+        if re.fullmatch(form, value, flags=re.ASCII):
             number = int(value) if whole else float(value)
-        except ValueError:
-            number = None
         if number is None or not low <= number <= high:
             kind = "a whole number" if whole else "a number"
             raise ConfigError(
-                f"{name}={value!r} is not valid: give {kind} from {low:g} to "
+                f"{name}={shown(value)} is not valid: give {kind} from {low:g} to "
                 f"{high:g} (e.g. {name}={VARIABLES[name]})"
             )
         return number
@@ -212,14 +237,14 @@ class _Reader:
     def thresholds(self, name: str) -> tuple[int, ...]:
         value = self.raw(name)
         parts = [part.strip() for part in value.split(",")]
-        # isascii: str.isdigit also accepts "²", which int() refuses.
-        if not all(part.isascii() and part.isdigit() for part in parts):
+        # ASCII digits: str.isdigit also accepts "²", which int() refuses.
+        if not all(re.fullmatch(r"\d{1,4}", part, flags=re.ASCII) for part in parts):
             days = None
         else:
             days = sorted({int(part) for part in parts}, reverse=True)
         if not days or days[-1] < 1 or days[0] > 3650:
             raise ConfigError(
-                f"{name}={value!r} is not valid: give whole numbers of days from "
+                f"{name}={shown(value)} is not valid: give whole numbers of days from "
                 f"1 to 3650 separated by commas (e.g. {name}={VARIABLES[name]})"
             )
         return tuple(days)
@@ -228,9 +253,10 @@ class _Reader:
         value = self.raw(name)
         try:
             return ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        # OSError: a folder of the zone database ("Asia") is no zone.
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ConfigError(
-                f"{name}={value!r} is not a known IANA time zone "
+                f"{name}={shown(value)} is not a known IANA time zone "
                 f"(e.g. {name}=Asia/Seoul or {name}=UTC)"
             ) from None
 
@@ -238,7 +264,7 @@ class _Reader:
         value = self.text(name)
         if value is not None and not _TABLE.match(value):
             raise ConfigError(
-                f"{name}={value!r} is not a DynamoDB table name (3-255 letters, "
+                f"{name}={shown(value)} is not a DynamoDB table name (3-255 letters, "
                 f"digits, '_', '-' or '.'; e.g. {name}=ncp-cert-expiry-state), "
                 "nor a table ARN; leave it empty to run without delivery state"
             )
@@ -248,7 +274,7 @@ class _Reader:
         value = self.text(name)
         if value is not None and not pattern.match(value):
             raise ConfigError(
-                f"{name}={value!r} is not a valid ARN (e.g. {name}={example})"
+                f"{name}={shown(value)} is not a valid ARN (e.g. {name}={example})"
             )
         return value
 
@@ -263,6 +289,10 @@ def _check_credentials(
         )
     if secret_arn:
         return
+    if access_key:
+        check_access_key("NCP_ACCESS_KEY", access_key)
+    if secret_key:
+        check_access_key("NCP_SECRET_KEY", secret_key)
     if not access_key or not secret_key:
         missing = "NCP_ACCESS_KEY" if not access_key else "NCP_SECRET_KEY"
         raise ConfigError(
@@ -274,15 +304,41 @@ def _check_credentials(
         )
 
 
-def _check_http_url(name: str, value: str, *, secret: bool) -> None:
-    shown = "the value" if secret else repr(value)
-    if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+def check_http_url(name: str, value: str, *, secret: bool) -> None:
+    """Refuse what is not an http(s) URL that requests can send to.
+
+    The URL is parsed by urllib3, as requests will parse it, so that a bad
+    port or host fails here with a message instead of later with the URL,
+    a secret for a webhook, in a library's exception.
+    """
+    example = (
+        "https://hooks.slack.com/services/T000/B000/XXXX"
+        if secret
+        else ZONE_URLS["public"]
+    )
+    try:
+        parts = parse_url(value) if _URL.match(value) else None
+    except LocationParseError:
+        parts = None
+    if parts is None or not parts.host:
+        why = "it is not an http(s) URL with a host"
+    elif parts.port is not None and not 0 < parts.port < 65536:
+        why = "its port is out of range"
+    elif parts.auth:
+        why = "it carries a user name or password, which it must not"
+    else:
+        return
+    shown_value = "" if secret else f"={shown(value)}"
+    raise ConfigError(f"{name}{shown_value} is not valid: {why} (e.g. {name}={example})")
+
+
+def check_access_key(name: str, value: str) -> None:
+    """An NCP key is printable ASCII without spaces; anything else would fail
+    later as a header or signature error that names no variable."""
+    if not re.fullmatch(r"[\x21-\x7e]+", value):
         raise ConfigError(
-            f"{name} is not valid: {shown} is not an http(s) URL "
-            f"(e.g. {name}=https://hooks.slack.com/services/T000/B000/XXXX)"
-            if secret
-            else f"{name}={shown} is not an http(s) URL "
-            f"(e.g. {name}={ZONE_URLS['public']})"
+            f"{name} holds spaces, line breaks or non-ASCII characters: copy "
+            "the key again from the NCP console"
         )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .config import Settings
+from .config import Settings, check_access_key, check_http_url
 from .errors import ConfigError
 from .secret import Secret
 
@@ -95,6 +95,8 @@ def ncp_credentials(settings: Settings, store: SecretStore | None) -> NcpCredent
             f"NCP_CREDENTIALS_SECRET_ARN: the secret {arn} must be JSON like "
             '{"accessKey": "...", "secretKey": "..."} with both values set'
         )
+    check_access_key(f"the secret {arn}: accessKey", access_key)
+    check_access_key(f"the secret {arn}: secretKey", secret_key)
     return NcpCredentials(access_key, Secret(secret_key))
 
 
@@ -115,6 +117,7 @@ def webhook_url(settings: Settings, store: SecretStore | None) -> Secret | None:
             f"SLACK_WEBHOOK_SECRET_ARN: the secret {arn} must hold the webhook "
             'URL, as plain text or as {"url": "https://hooks.slack.com/..."}'
         )
+    check_http_url(f"SLACK_WEBHOOK_SECRET_ARN: the secret {arn}", raw, secret=True)
     return Secret(raw)
 
 

@@ -79,7 +79,7 @@ def scheduled(
     outcome = Outcome()
     # A dry run may have no channel: show what a channel new to it would get.
     names = channel_names(settings) or [""]
-    memory = plan.read(table, names, outcome)
+    memory = plan.read(table, names, outcome, sending=channels is not None)
     due = {name: plan.due(name, memory) for name in names}
     outcome.due_ids = {id(v) for found in due.values() for v in found}
     union = [v for v in verdicts if id(v) in outcome.due_ids]
@@ -162,17 +162,19 @@ class _Plan:
         self.keys = {id(v): notices.certificate_key(v.certificate) for v in verdicts}
 
     def read(
-        self, table: StateTable, names: list[str], outcome: Outcome
+        self, table: StateTable, names: list[str], outcome: Outcome, *, sending: bool
     ) -> Memory | None:
         """The table's memory of every certificate with a stage, or None on doubt."""
         wanted = [self.keys[id(v)] for v in self.verdicts if self.stages[id(v)]]
         try:
             return table.read(names, list(dict.fromkeys(wanted)))
         except StateError as exc:
-            _problem(
-                outcome.problems,
-                f"{exc}; this run sent what the stateless rule says is due",
+            fallback = (
+                "this run sent what the stateless rule says is due"
+                if sending
+                else "this dry run shows what the stateless rule says is due"
             )
+            _problem(outcome.problems, f"{exc}; {fallback}")
             return None
 
     def due(self, channel: str, memory: Memory | None) -> list[Verdict]:

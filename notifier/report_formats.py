@@ -14,6 +14,8 @@ from pathlib import Path
 
 import jinja2
 
+from .text import clean
+
 #: The columns of the CSV, in order; each is a key of a report entry.
 CSV_COLUMNS = (
     "certificateNo",
@@ -75,7 +77,7 @@ def _cell(value: object) -> object:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         # Names and common names are chosen by whoever owns a certificate.
         autoescape=True,
@@ -83,3 +85,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Escaping stops markup; clean() also drops the controls and bidi
+    # overrides that would make a name read differently than it is.
+    environment.filters["clean"] = lambda value: clean(value, 500)
+    return environment

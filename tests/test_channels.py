@@ -135,6 +135,7 @@ class TestSlack:
             (webhook_receiver.ok_with_error_body(), "HTTP 200 'invalid_token'"),
             (Reply(200, {"ok": False, "error": "no_text"}), "HTTP 200"),
             (Reply(200, {"success": False}), "HTTP 200"),
+            (Reply(200, "<html><body>Sign in</body></html>"), "HTTP 200"),
             (Reply(403, "action_prohibited"), "HTTP 403.*not allowed"),
         ],
     )

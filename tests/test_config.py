@@ -269,3 +269,67 @@ class TestSecretsStayHidden:
 
         assert KEYS["NCP_SECRET_KEY"] not in str(caught.value)
         assert KEYS["NCP_SECRET_KEY"] not in repr(caught.value)
+
+
+class TestValuesLibrariesWouldRefuse:
+    """What requests, urllib3 or int() would refuse later, with the value in
+    their message, is refused here with a message that names the variable."""
+
+    BASE = {"NCP_ACCESS_KEY": "AK", "NCP_SECRET_KEY": "SK"}
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://hooks.slack.com:44x/services/T0/B0/webhook-secret-token",
+            "https://hooks.slack.com:99999/services/T0/B0/webhook-secret-token",
+            "http://[::1/services/T0/B0/webhook-secret-token",
+        ],
+    )
+    def test_a_webhook_url_requests_cannot_parse_is_refused_unseen(self, url):
+        with pytest.raises(
+            ConfigError, match="^SLACK_WEBHOOK_URL is not valid"
+        ) as caught:
+            Settings.from_env({**self.BASE, "SLACK_WEBHOOK_URL": url})
+
+        assert "webhook-secret-token" not in str(caught.value)
+
+    def test_an_api_url_with_a_password_is_refused_without_showing_it(self):
+        url = "https://user:hunter2@certificatemanager.apigw.ntruss.com"
+
+        with pytest.raises(ConfigError, match="user name or password") as caught:
+            Settings.from_env({**self.BASE, "NCP_API_URL": url})
+
+        assert "hunter2" not in str(caught.value)
+
+    @pytest.mark.parametrize(
+        "name", ["SLACK_WEBHOOK_SECRET_ARN", "NCP_CREDENTIALS_SECRET_ARN"]
+    )
+    def test_a_url_pasted_where_an_arn_belongs_is_not_echoed(self, name):
+        url = "https://hooks.slack.com/services/T0/B0/webhook-secret-token"
+
+        with pytest.raises(ConfigError, match=f"^{name}=.*not shown") as caught:
+            Settings.from_env({name: url})
+
+        assert "webhook-secret-token" not in str(caught.value)
+
+    @pytest.mark.parametrize("key", ["AK\u00e9", "A K", "AK\tX"])
+    def test_an_access_key_no_header_can_carry_is_refused(self, key):
+        with pytest.raises(ConfigError, match="^NCP_ACCESS_KEY holds"):
+            Settings.from_env({**self.BASE, "NCP_ACCESS_KEY": key})
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("EXPIRED_REMINDER_DAYS", "\u0663"),
+            ("NCP_TIMEOUT_SECONDS", "1_0"),
+            ("HEARTBEAT_DAYS", "7" * 5000),
+            ("THRESHOLD_DAYS", "30," + "9" * 4400),
+        ],
+    )
+    def test_digits_int_would_take_or_choke_on_are_refused(self, name, value):
+        with pytest.raises(ConfigError, match=f"^{name}"):
+            Settings.from_env({**self.BASE, name: value})
+
+    def test_a_folder_of_the_zone_database_is_no_time_zone(self):
+        with pytest.raises(ConfigError, match="^TIMEZONE='Asia' is not a known"):
+            Settings.from_env({**self.BASE, "TIMEZONE": "Asia"})

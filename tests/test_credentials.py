@@ -205,3 +205,38 @@ class TestWebhookUrl:
 
         assert str(caught.value).startswith("SLACK_WEBHOOK_SECRET_ARN:")
         assert "webhook-secret-token" not in str(caught.value)
+
+
+class TestValuesLibrariesWouldRefuse:
+    @pytest.mark.parametrize(
+        "content",
+        [
+            {"accessKey": "AK\n", "secretKey": "SK"},
+            {"accessKey": "AK\u00e9", "secretKey": "SK"},
+            {"accessKey": "AK", "secretKey": "S K"},
+        ],
+    )
+    def test_a_key_no_header_can_carry_is_a_clear_error(self, secrets, content):
+        arn = stored(secrets, "ncp", json.dumps(content))
+        settings = Settings.from_env({"NCP_CREDENTIALS_SECRET_ARN": arn})
+
+        with pytest.raises(ConfigError, match="copy the key again") as caught:
+            ncp_credentials(settings, store_for(secrets))
+
+        assert arn in str(caught.value)
+
+    def test_a_webhook_secret_with_a_bad_port_is_refused_without_echoing_it(
+        self, secrets
+    ):
+        url = "https://hooks.slack.com:44x/services/T0/B0/webhook-secret-token"
+        arn = stored(secrets, "hook", url)
+        settings = Settings.from_env(
+            {"NCP_ACCESS_KEY": "AK", "NCP_SECRET_KEY": "SK",
+             "SLACK_WEBHOOK_SECRET_ARN": arn}
+        )  # fmt: skip
+
+        with pytest.raises(ConfigError, match="not an http") as caught:
+            webhook_url(settings, store_for(secrets))
+
+        assert "webhook-secret-token" not in str(caught.value)
+        assert caught.value.__cause__ is None

@@ -128,3 +128,13 @@ def test_html_lists_the_warnings_and_the_filter_note(report):
     assert "SNS topic &lt;t&gt; has no subscription" in html
     assert "3 of 14 shown (--within 3)" in html
     assert re.search(r"<title>NCP certificates: 14 checked ", html)
+
+
+def test_html_drops_bidi_overrides_and_controls_from_names(report):
+    entry = dict(report["certificates"][0])
+    entry["commonName"] = "evil\u202emoc.elpmaxe\x07"
+    html = report_formats.as_html({**report, "certificates": [entry]})
+
+    assert "\u202e" not in html
+    assert "\x07" not in html
+    assert "evil moc.elpmaxe" in "".join(parse(html).text)

@@ -112,6 +112,7 @@ class TestAgainstMoto:
         assert warning.startswith(
             f"could not check the subscriptions of SNS topic {missing} (NotFound)"
         )
+        assert warning.endswith("the topic does not exist: check SNS_TOPIC_ARN")
 
 
 class TestInTheReport:

@@ -133,10 +133,11 @@ def _reports_failure(body: bytes) -> bool:
 
     Some Slack-compatible servers answer 200 with ``{"ok": false}`` or
     ``{"success": false}`` (Rocket.Chat), or with one of Slack's snake_case
-    error codes (``invalid_token``) as the whole body.
+    error codes (``invalid_token``) as the whole body; a proxy or a login
+    page answers 200 with HTML, and no webhook does.
     """
     text = body.decode("utf-8", "replace").strip()
-    if _ERROR_CODE.match(text):
+    if _ERROR_CODE.match(text) or text.startswith("<"):
         return True
     try:
         answer = json.loads(text)

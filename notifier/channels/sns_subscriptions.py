@@ -37,10 +37,18 @@ def warnings(client: Any, topic_arn: str) -> list[str]:
         subscriptions = [item for page in pages for item in page["Subscriptions"]]
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "error")
+        if code == "NotFound":
+            hint = "the topic does not exist: check SNS_TOPIC_ARN"
+        elif code in ("AuthorizationError", "AccessDenied", "AccessDeniedException"):
+            hint = (
+                "allow sns:ListSubscriptionsByTopic to see whether anyone "
+                "receives the digest"
+            )
+        else:
+            hint = "nobody can tell whether anyone receives the digest"
         return [
             f"could not check the subscriptions of SNS topic {topic_arn} ({code}): "
-            "allow sns:ListSubscriptionsByTopic to see whether anyone receives "
-            "the digest"
+            f"{hint}"
         ]
     except BotoCoreError as exc:
         return [
