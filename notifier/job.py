@@ -29,6 +29,12 @@ from .text import clean
 
 log = logging.getLogger(__name__)
 
+#: How late a scheduled event may arrive and still be judged at its own time
+#: (the template lets an event wait up to an hour), and how far ahead of the
+#: clock its time may be.
+_SCHEDULE_LATENESS = timedelta(hours=6)
+_CLOCK_SKEW = timedelta(minutes=5)
+
 
 def run(
     request: RunRequest,
@@ -46,7 +52,7 @@ def run(
     raised, so what watches the runs (metrics) sees the failures too.
     """
     started = time.monotonic()
-    now = now or datetime.now(UTC)
+    now = now or judging_instant(request, datetime.now(UTC))
     dry_run = request.dry_run or settings.dry_run
     sending = request.notify and not dry_run
     if sending and not settings.has_channel:
@@ -130,6 +136,27 @@ def run(
     if state_problem:
         raise StateError(state_problem, result)
     return result
+
+
+def judging_instant(request: RunRequest, wall_clock: datetime) -> datetime:
+    """The instant a run judges at: the schedule's own time when the event
+    carries a plausible one, else the clock.
+
+    Scheduled runs then fall exactly a period apart, whatever the delay in
+    starting them, so each day's whole days left drop by exactly one and no
+    threshold is stepped over (a run at 09:00:05 after one at 09:00:00 would
+    otherwise see 2 days left, then 0).
+    """
+    scheduled = request.scheduled_time
+    if scheduled is None:
+        return wall_clock
+    if wall_clock - _SCHEDULE_LATENESS <= scheduled <= wall_clock + _CLOCK_SKEW:
+        return scheduled
+    log.warning(
+        "ignoring the event's scheduled time %s, %s from the clock",
+        scheduled.isoformat(), wall_clock - scheduled,
+    )
+    return wall_clock
 
 
 def _render(

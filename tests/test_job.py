@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
-from notifier import job
+from notifier import job, policy
+from notifier.certificate import Certificate
 from notifier.clients import Clients
 from notifier.config import Settings
 from notifier.errors import (
@@ -420,3 +421,50 @@ def test_expiry_dates_in_the_digest_follow_timezone(env, clients, now, inbox):
     [mail] = inbox.messages()
     assert "2027-01-16 09:00 UTC (UTC+00:00)" in mail["Message"]
     assert "KST" not in mail["Message"]
+
+
+class TestJudgingInstant:
+    SCHEDULED = datetime(2027, 4, 8, 0, 0, tzinfo=UTC)  # 09:00 KST
+
+    def request(self, scheduled):
+        return RunRequest("scheduled", notify=True, dry_run=False,
+                          scheduled_time=scheduled)  # fmt: skip
+
+    def test_a_late_start_is_judged_at_the_scheduled_time(self):
+        late = self.SCHEDULED + timedelta(seconds=5)
+
+        assert job.judging_instant(self.request(self.SCHEDULED), late) == (
+            self.SCHEDULED
+        )
+
+    def test_without_a_scheduled_time_the_clock_is_used(self):
+        wall = self.SCHEDULED + timedelta(seconds=5)
+
+        assert job.judging_instant(self.request(None), wall) == wall
+
+    @pytest.mark.parametrize(
+        "offset", [timedelta(days=2), timedelta(minutes=-30)], ids=["stale", "ahead"]
+    )
+    def test_an_implausible_scheduled_time_is_ignored(self, offset):
+        wall = self.SCHEDULED + offset
+
+        assert job.judging_instant(self.request(self.SCHEDULED), wall) == wall
+
+    def test_daily_runs_that_start_late_still_reach_every_threshold(self):
+        # Expires 2 s after 09:00 KST on Apr 10: at 09:00:00 on Apr 8 it has
+        # 2 days left; judged by the clock at 09:00:05 on Apr 9 it would have
+        # 0, and the 1-day threshold would be stepped over.
+        not_after = self.SCHEDULED + timedelta(days=2, seconds=2)
+        certificate = Certificate.from_ncp(
+            {"certificateNo": 1, "statusCode": "1",
+             "notAfter": not_after.isoformat()}
+        )  # fmt: skip
+        days = []
+        for day, delay in enumerate((0, 5)):
+            scheduled = self.SCHEDULED + timedelta(days=day)
+            instant = job.judging_instant(
+                self.request(scheduled), scheduled + timedelta(seconds=delay)
+            )
+            days.append(policy.judge(certificate, instant, (30, 14, 7, 3, 1)).days_left)
+
+        assert days == [2, 1]
