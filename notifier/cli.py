@@ -31,8 +31,8 @@ configuration:
   Configuration table). With --env-file, the file's values take precedence
   over the environment; variables it does not set still come from the
   environment. AWS credentials and region come from the usual AWS settings
-  (AWS_PROFILE, AWS_REGION, ...), used only when SNS_TOPIC_ARN or a secret
-  ARN is set. Log lines go to stderr as text, only when LOG_LEVEL is set.
+  (AWS_PROFILE, AWS_REGION, ...), used only when SNS_TOPIC_ARN, STATE_TABLE
+  or a secret ARN is set. Log lines go to stderr as text, only when LOG_LEVEL is set.
 
 exit status:
   0  nothing shown has expired, has an unreadable expiry, or expires within
