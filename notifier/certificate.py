@@ -32,7 +32,9 @@ class Certificate:
     used_by: tuple[str, ...]
 
     @classmethod
-    def from_ncp(cls, item: Mapping[str, object], api_version: str = "v2") -> Certificate:
+    def from_ncp(
+        cls, item: Mapping[str, object], api_version: str = "v2"
+    ) -> Certificate:
         raw_expiry = item.get(EXPIRY_FIELD[api_version])
         return cls(
             number=_text(item.get("certificateNo")),

@@ -43,6 +43,8 @@ ZONE_URLS: dict[str, str] = {
 
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
 _SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$")
+_SM_ARN_EXAMPLE = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ncp-AbCdEf"
+_SNS_ARN_EXAMPLE = "arn:aws:sns:ap-northeast-2:123456789012:cert-expiry"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -73,13 +75,13 @@ class Settings:
         zone = env.choice("NCP_ZONE", tuple(ZONE_URLS))
         access_key = env.text("NCP_ACCESS_KEY")
         secret_key = env.text("NCP_SECRET_KEY")
-        secret_arn = env.arn("NCP_CREDENTIALS_SECRET_ARN", _SECRET_ARN)
+        secret_arn = env.arn("NCP_CREDENTIALS_SECRET_ARN", _SECRET_ARN, _SM_ARN_EXAMPLE)
         _check_credentials(access_key, secret_key, secret_arn)
 
         webhook_url = env.text("SLACK_WEBHOOK_URL")
         if webhook_url is not None:
             _check_http_url("SLACK_WEBHOOK_URL", webhook_url, secret=True)
-        webhook_arn = env.arn("SLACK_WEBHOOK_SECRET_ARN", _SECRET_ARN)
+        webhook_arn = env.arn("SLACK_WEBHOOK_SECRET_ARN", _SECRET_ARN, _SM_ARN_EXAMPLE)
         if webhook_url and webhook_arn:
             raise ConfigError(
                 "SLACK_WEBHOOK_URL and SLACK_WEBHOOK_SECRET_ARN are both set: "
@@ -101,7 +103,7 @@ class Settings:
                 env.number("EXPIRED_REMINDER_DAYS", low=0, high=3650, whole=True)
             ),
             timezone=env.timezone("TIMEZONE"),
-            sns_topic_arn=env.arn("SNS_TOPIC_ARN", _SNS_ARN),
+            sns_topic_arn=env.arn("SNS_TOPIC_ARN", _SNS_ARN, _SNS_ARN_EXAMPLE),
             slack_webhook_url=Secret(webhook_url) if webhook_url else None,
             slack_webhook_secret_arn=webhook_arn,
             dry_run=env.flag("DRY_RUN"),
@@ -115,7 +117,9 @@ class Settings:
     @property
     def has_channel(self) -> bool:
         return bool(
-            self.sns_topic_arn or self.slack_webhook_url or self.slack_webhook_secret_arn
+            self.sns_topic_arn
+            or self.slack_webhook_url
+            or self.slack_webhook_secret_arn
         )
 
 
@@ -146,7 +150,10 @@ class _Reader:
             return True
         if value in _FALSE:
             return False
-        raise ConfigError(f"{name}={self.raw(name)!r} is not valid: use true or false")
+        raise ConfigError(
+            f"{name}={self.raw(name)!r} is not valid: use true or false "
+            f"(e.g. {name}=false)"
+        )
 
     def number(
         self, name: str, *, low: float, high: float, whole: bool = False
@@ -167,7 +174,8 @@ class _Reader:
     def thresholds(self, name: str) -> tuple[int, ...]:
         value = self.raw(name)
         parts = [part.strip() for part in value.split(",")]
-        if not all(part.isdigit() for part in parts):
+        # isascii: str.isdigit also accepts "²", which int() refuses.
+        if not all(part.isascii() and part.isdigit() for part in parts):
             days = None
         else:
             days = sorted({int(part) for part in parts}, reverse=True)
@@ -188,15 +196,12 @@ class _Reader:
                 f"(e.g. {name}=Asia/Seoul or {name}=UTC)"
             ) from None
 
-    def arn(self, name: str, pattern: re.Pattern[str]) -> str | None:
+    def arn(self, name: str, pattern: re.Pattern[str], example: str) -> str | None:
         value = self.text(name)
         if value is not None and not pattern.match(value):
-            example = (
-                "arn:aws:sns:ap-northeast-2:123456789012:cert-expiry"
-                if "sns" in pattern.pattern
-                else "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ncp-AbCdEf"
+            raise ConfigError(
+                f"{name}={value!r} is not a valid ARN (e.g. {name}={example})"
             )
-            raise ConfigError(f"{name}={value!r} is not a valid ARN (e.g. {example})")
         return value
 
 
@@ -216,7 +221,8 @@ def _check_credentials(
             f"{missing} is not set: give the NCP API key as NCP_ACCESS_KEY and "
             "NCP_SECRET_KEY, or store it in Secrets Manager as "
             '{"accessKey": "...", "secretKey": "..."} and set '
-            "NCP_CREDENTIALS_SECRET_ARN"
+            "NCP_CREDENTIALS_SECRET_ARN (e.g. NCP_CREDENTIALS_SECRET_ARN="
+            f"{_SM_ARN_EXAMPLE})"
         )
 
 

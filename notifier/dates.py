@@ -10,7 +10,7 @@ hours, and an unknown expiry is reported to a person instead.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 _NCP_FORM = re.compile(
     r"""^(?P<local>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)
@@ -38,7 +38,7 @@ def parse_ncp_datetime(value: object) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return None
-    return parsed.astimezone(timezone.utc)
+    return _utc(parsed)
 
 
 def _from_parts(match: re.Match[str]) -> datetime | None:
@@ -54,7 +54,27 @@ def _from_parts(match: re.Match[str]) -> datetime | None:
         offset = timedelta(hours=hours, minutes=minutes)
         if match["sign"] == "-":
             offset = -offset
-    return local.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
+    return _utc(local.replace(tzinfo=timezone(offset)))
+
+
+def in_zone(instant: datetime, zone: tzinfo) -> datetime:
+    """``instant`` in ``zone``, or in UTC when its wall time there would fall
+    outside the years 1 to 9999 (``astimezone`` overflows at the edges)."""
+    try:
+        return instant.astimezone(zone)
+    except OverflowError:
+        return instant.astimezone(UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC, pinned to the edge of the calendar when it lies past
+    it: ``9999-12-31T23:59:59-09:00`` is RFC 5280's "no expiry" written in a
+    zone west of UTC, and must read as far away, not as unknown or a crash."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.max if moment.year > 1 else datetime.min
+        return edge.replace(tzinfo=UTC)
 
 
 def format_ncp_datetime(instant: datetime, offset_hours: int = 9) -> str:

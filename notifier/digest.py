@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from .dates import in_zone
 from .policy import URGENCY, State, Verdict
 from .text import ascii_line, clean
 
@@ -96,9 +97,11 @@ def render(
 
 def format_local(instant: datetime, zone: ZoneInfo) -> str:
     """``2027-01-12 23:59 KST (UTC+09:00)``: the instant in the operator's zone."""
-    local = instant.astimezone(zone)
+    local = in_zone(instant, zone)
     offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+    # The year by hand: glibc's %Y does not pad years before 1000 to 4 digits.
+    when = f"{local.year:04d}-{local:%m-%d %H:%M}"
+    return f"{when} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _item(verdict: Verdict, zone: ZoneInfo) -> Item:
@@ -152,7 +155,8 @@ def _counts_line(everyone: Sequence[Verdict]) -> str:
 def _subject(due: Sequence[Item]) -> str:
     counts = Counter(item.state for item in due)
     due_counts = ", ".join(f"{n} {state}" for state, n in counts.most_common())
-    subject = _env().get_template("subject.txt.j2").render(due=due, due_counts=due_counts)
+    template = _env().get_template("subject.txt.j2")
+    subject = template.render(due=due, due_counts=due_counts)
     return ascii_line(subject, SUBJECT_LIMIT)
 
 
@@ -201,9 +205,19 @@ def _slack(
 
     if others:
         lines = [other_template.render(item=item) for item in others]
-        if others_left_out:
-            lines.append(f"• … and {others_left_out} more")
-        summary, _ = _pack(["*Also needing attention*", *lines], 1, joiner="\n")
+        hint = _mrkdwn(clean(context["report_hint"], 300))
+        # Keep room for the closing count at its longest, so that no line is
+        # dropped without being counted.
+        room = len(f"\n• … and {len(lines) + others_left_out} more. {hint}")
+        summary, packed = _pack(
+            ["*Also needing attention*", *lines],
+            1,
+            joiner="\n",
+            limit=SLACK_SECTION_CHARS - room,
+        )
+        not_shown = len(lines) - (packed - 1) + others_left_out
+        if not_shown:
+            summary[0] += f"\n• … and {not_shown} more. {hint}"
         blocks.append(_section(summary[0]))
 
     footer = (
@@ -222,8 +236,11 @@ def _slack(
     return {"text": headline, "blocks": blocks}
 
 
-def _pack(lines, max_sections: int, joiner: str = "\n\n") -> tuple[list[str], int]:
-    """Join lines into at most ``max_sections`` texts of at most 3000 characters.
+def _pack(
+    lines, max_sections: int, joiner: str = "\n\n", limit: int = SLACK_SECTION_CHARS
+) -> tuple[list[str], int]:
+    """Join lines into at most ``max_sections`` texts of at most ``limit``
+    characters.
 
     Returns the texts and how many lines they hold; the rest did not fit.
     """
@@ -231,9 +248,9 @@ def _pack(lines, max_sections: int, joiner: str = "\n\n") -> tuple[list[str], in
     current = ""
     count = 0
     for line in lines:
-        line = line.strip()[: SLACK_SECTION_CHARS]
+        line = line.strip()[:limit]
         candidate = f"{current}{joiner}{line}" if current else line
-        if len(candidate) <= SLACK_SECTION_CHARS:
+        if len(candidate) <= limit:
             current = candidate
         elif len(sections) + 1 < max_sections:
             sections.append(current)

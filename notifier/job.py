@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import credentials, digest, policy, report
 from .certificate import Certificate
@@ -22,6 +22,7 @@ from .config import Settings
 from .errors import ChannelError, ConfigError, DeliveryError
 from .invocation import REPORT, RunRequest
 from .ncp_client import NcpClient
+from .secret import Secret
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +38,18 @@ def run(
 ) -> dict:
     """Run the job once and return its report."""
     started = time.monotonic()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     dry_run = request.dry_run or settings.dry_run
     sending = request.notify and not dry_run
-    if request.notify and not dry_run and not settings.has_channel:
+    if sending and not settings.has_channel:
         raise ConfigError(
             "no channel is configured: set SNS_TOPIC_ARN, SLACK_WEBHOOK_URL or "
             "SLACK_WEBHOOK_SECRET_ARN (or DRY_RUN=true to only render)"
         )
+    # Read the webhook's secret before anything else: a broken one stops
+    # every run at once, not only the first run with something to send,
+    # when it would also keep SNS from getting the digest.
+    webhook = credentials.webhook_url(settings, clients.secrets) if sending else None
 
     verdicts = _judge_all(settings, clients, now, on_page)
     due = [v for v in verdicts if _is_due(v, request, settings, now)]
@@ -62,7 +67,7 @@ def run(
         )
     deliveries: dict[str, dict] = {}
     if rendered is not None and sending:
-        deliveries = _deliver(rendered, _channels(settings, clients))
+        deliveries = _deliver(rendered, _channels(settings, clients, webhook))
 
     result = report.build(
         mode=request.mode,
@@ -121,13 +126,14 @@ def _is_due(
     )
 
 
-def _channels(settings: Settings, clients: Clients) -> list[Channel]:
+def _channels(
+    settings: Settings, clients: Clients, webhook: Secret | None
+) -> list[Channel]:
     channels: list[Channel] = []
     if settings.sns_topic_arn:
         channels.append(SnsChannel(clients.aws("sns"), settings.sns_topic_arn))
-    url = credentials.webhook_url(settings, clients.secrets)
-    if url:
-        channels.append(SlackChannel(clients.http, url))
+    if webhook:
+        channels.append(SlackChannel(clients.http, webhook))
     return channels
 
 

@@ -233,8 +233,11 @@ def _count(value: object) -> int | None:
         return None
     if isinstance(value, int) and value >= 0:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        # isascii: str.isdigit also accepts "²", which int() refuses.
+        if text.isascii() and text.isdigit():
+            return int(text)
     return None
 
 

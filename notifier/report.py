@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .dates import in_zone
 from .digest import Digest
 from .policy import URGENCY, Verdict
 
@@ -15,10 +16,10 @@ def certificate_entry(verdict: Verdict, zone: ZoneInfo, due: bool) -> dict:
     """One certificate as the report lists it; NCP's values pass unchanged."""
     cert = verdict.certificate
     return {
-        "certificateNo": int(cert.number) if cert.number.isdigit() else cert.number,
+        "certificateNo": _number(cert.number),
         "certificateName": cert.name,
         "commonName": cert.common_name,
-        "notAfter": cert.not_after.astimezone(zone).isoformat()
+        "notAfter": in_zone(cert.not_after, zone).isoformat()
         if cert.not_after
         else None,
         "notAfterRaw": cert.not_after_raw,
@@ -70,6 +71,14 @@ def build(
             "slack": digest.slack,
         }
     return report
+
+
+def _number(text: str) -> int | str | None:
+    """NCP's certificateNo as the integer it documents, else as sent."""
+    # isascii: str.isdigit also accepts "²", which int() refuses.
+    if text.isascii() and text.isdigit():
+        return int(text)
+    return text or None
 
 
 def _soonest_first(verdict: Verdict) -> tuple:

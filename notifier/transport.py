@@ -127,15 +127,24 @@ def _read_body(
 ) -> bytes:
     """Read the body a little at a time, so that a server sending one byte at
     a time cannot hold the run past the deadline (a per-read timeout alone
-    never fires on such a server)."""
+    never fires on such a server).
+
+    Each read may wait only for what is left of the deadline: the timeout
+    requests set was sized when the attempt began, and a body that stalls
+    late would otherwise wait that long again.
+    """
     chunks: list[bytes] = []
     size = 0
     raw = response.raw
+    sock = getattr(raw.connection, "sock", None)
     while True:
-        if deadline.expired():
+        remaining = deadline.remaining()
+        if remaining <= 0:
             raise TransportError(
                 f"{what} was still sending after {deadline.seconds:g} s"
             )
+        if sock is not None:
+            sock.settimeout(min(READ_TIMEOUT, remaining))
         try:
             chunk = raw.read1(65536, decode_content=True)
         except Exception as exc:  # noqa: BLE001 - urllib3 raises many kinds here

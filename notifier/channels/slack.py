@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.util.retry import Retry
@@ -84,15 +85,15 @@ class SlackChannel:
         except transport.TransportError as exc:
             # from None: the cause's text holds the webhook URL.
             raise ChannelError(str(exc)) from None
-        return _receipt(reply)
+        return _receipt(reply, self._url)
 
 
 def _never_posted(error: Exception) -> bool:
     return isinstance(error, requests.ConnectTimeout)
 
 
-def _receipt(reply: transport.Reply) -> str:
-    text = clean(reply.body[:200].decode("utf-8", "replace"), 100)
+def _receipt(reply: transport.Reply, url: Secret) -> str:
+    text = clean(_redact(reply.body[:2000].decode("utf-8", "replace"), url), 100)
     if 300 <= reply.status < 400:
         raise ChannelError(
             f"the Slack webhook answered HTTP {reply.status} (a redirect): set "
@@ -110,6 +111,21 @@ def _receipt(reply: transport.Reply) -> str:
     if _reports_failure(reply.body):
         raise ChannelError(f"the Slack webhook answered HTTP {reply.status} {text!r}")
     return f"HTTP {reply.status}"
+
+
+def _redact(text: str, url: Secret) -> str:
+    """``text`` without the webhook URL or any token-like part of it: an error
+    page may quote the address it was posted to."""
+    address = url.reveal()
+    parts = urlsplit(address)
+    pieces = [address, parts.path, parts.query]
+    pieces += re.split(r"[/?&=]", f"{parts.path}?{parts.query}")
+    # Longest first, so the whole URL goes before its parts; pieces this short
+    # are no secret (Slack's are longer) and would only mangle the text.
+    for piece in sorted(pieces, key=len, reverse=True):
+        if len(piece) >= 8:
+            text = text.replace(piece, "[webhook]")
+    return text
 
 
 def _reports_failure(body: bytes) -> bool:
