@@ -7,11 +7,14 @@ keeps its raw text so that the person reading the digest sees it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from .dates import parse_ncp_datetime
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: The field that holds the expiry, per API version (CERTIFICATE-API.md).
 EXPIRY_FIELD = {"v2": "notAfter", "v1": "validEndDate"}
@@ -65,8 +68,14 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return value if value.isascii() else _valid_unicode(value)
     return str(value)
+
+
+def _valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate (a JSON ``\\ud800`` escape that pairs
+    with nothing) replaced by U+FFFD, so that any UTF-8 output can carry it."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _status(value: object) -> int | None:

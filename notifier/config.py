@@ -190,7 +190,7 @@ class _Reader:
         value = self.raw(name)
         try:
             return ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ConfigError(
                 f"{name}={value!r} is not a known IANA time zone "
                 f"(e.g. {name}=Asia/Seoul or {name}=UTC)"

@@ -104,15 +104,19 @@ def _judge_all(
         timeout_seconds=settings.ncp_timeout_seconds,
         on_page=on_page,
     )
-    items = client.list_certificates()
-    return [
-        policy.judge(
-            Certificate.from_ncp(item, settings.ncp_api_version),
-            now,
-            settings.threshold_days,
+    # Judged page by page: NCP's raw objects are dropped as soon as their
+    # page is judged, so a run never holds more than one page of them.
+    verdicts: list[policy.Verdict] = []
+    for items in client.pages():
+        verdicts.extend(
+            policy.judge(
+                Certificate.from_ncp(item, settings.ncp_api_version),
+                now,
+                settings.threshold_days,
+            )
+            for item in items
         )
-        for item in items
-    ]
+    return verdicts
 
 
 def _is_due(
