@@ -77,9 +77,21 @@ def _utc(moment: datetime) -> datetime:
         return edge.replace(tzinfo=UTC)
 
 
-def format_ncp_datetime(instant: datetime, offset_hours: int = 9) -> str:
-    """Write ``instant`` the way NCP does, at the given offset (KST by default)."""
-    zone = timezone(timedelta(hours=offset_hours))
-    local = instant.astimezone(zone)
-    sign = "+" if offset_hours >= 0 else "-"
-    return f"{local:%Y-%m-%d %H:%M:%S}(UTC{sign}{abs(offset_hours):02d}:00)"
+def format_ncp_datetime(instant: datetime, offset_hours: int | timedelta = 9) -> str:
+    """Write ``instant`` the way NCP does, at the given offset (KST by default).
+
+    ``offset_hours`` is whole hours, or a timedelta for an offset like +05:45.
+    """
+    offset = (
+        offset_hours
+        if isinstance(offset_hours, timedelta)
+        else timedelta(hours=offset_hours)
+    )
+    local = instant.astimezone(timezone(offset))
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(offset) // timedelta(minutes=1)
+    # The year by hand: glibc's %Y does not pad years before 1000 to 4 digits.
+    return (
+        f"{local.year:04d}-{local:%m-%d %H:%M:%S}"
+        f"(UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"
+    )

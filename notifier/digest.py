@@ -31,6 +31,11 @@ SLACK_SECTION_CHARS = 3000
 SLACK_HEADER_CHARS = 150
 #: How many of the other certificates needing attention each digest names.
 OTHERS_SHOWN = 20
+#: No due certificate takes fewer bytes in the e-mail than this, nor fewer
+#: characters in Slack, so no digest shows more than MOST_SHOWN of them: the
+#: rest are counted, never rendered.
+SHORTEST_ITEM = 80
+MOST_SHOWN = TEXT_BUDGET // SHORTEST_ITEM
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -83,15 +88,16 @@ def render(
         "thresholds": ", ".join(str(days) for days in thresholds),
         "report_hint": report_hint,
     }
-    due_items = [_item(v, zone) for v in due_sorted]
+    due_items = [_item(v, zone) for v in due_sorted[:MOST_SHOWN]]
+    unrendered = len(due_sorted) - len(due_items)
     other_items = [_item(v, zone) for v in others[:OTHERS_SHOWN]]
     others_left_out = max(0, len(others) - OTHERS_SHOWN)
 
     return Digest(
-        subject=_subject(due_items),
-        text=_text(due_items, other_items, others_left_out, context),
-        slack=_slack(due_items, other_items, others_left_out, context),
-        due_count=len(due_items),
+        subject=_subject(due_sorted, due_items),
+        text=_text(due_items, other_items, others_left_out, context, unrendered),
+        slack=_slack(due_items, other_items, others_left_out, context, unrendered),
+        due_count=len(due_sorted),
     )
 
 
@@ -152,25 +158,33 @@ def _counts_line(everyone: Sequence[Verdict]) -> str:
                      if counts[state])  or "none"
 
 
-def _subject(due: Sequence[Item]) -> str:
-    counts = Counter(item.state for item in due)
+def _subject(due: Sequence[Verdict], items: Sequence[Item]) -> str:
+    """One line that counts every due certificate, rendered or not."""
+    counts = Counter(verdict.state.value for verdict in due)
     due_counts = ", ".join(f"{n} {state}" for state, n in counts.most_common())
     template = _env().get_template("subject.txt.j2")
-    subject = template.render(due=due, due_counts=due_counts)
+    subject = template.render(due=items[:1], count=len(due), due_counts=due_counts)
     return ascii_line(subject, SUBJECT_LIMIT)
 
 
 def _text(
-    due: list[Item], others: list[Item], others_left_out: int, context: dict
+    due: list[Item],
+    others: list[Item],
+    others_left_out: int,
+    context: dict,
+    unrendered: int = 0,
 ) -> str:
-    """The e-mail body; due certificates are cut, and counted, past the budget."""
+    """The e-mail body; due certificates are cut, and counted, past the budget.
+
+    ``unrendered`` counts the due certificates that were not even made into
+    items, since no digest could hold them.
+    """
     template = _env().get_template("digest.txt.j2")
-    # No line is shorter than this, so no more than this many can fit.
-    shown = min(len(due), TEXT_BUDGET // 80)
+    shown = len(due)
     while True:
         text = template.render(
             due=due[:shown],
-            due_left_out=len(due) - shown,
+            due_left_out=len(due) - shown + unrendered,
             others=others,
             others_left_out=others_left_out,
             **context,
@@ -183,7 +197,11 @@ def _text(
 
 
 def _slack(
-    due: list[Item], others: list[Item], others_left_out: int, context: dict
+    due: list[Item],
+    others: list[Item],
+    others_left_out: int,
+    context: dict,
+    unrendered: int = 0,
 ) -> dict:
     """A Block Kit message within Slack's limits, and a plain ``text`` fallback."""
     env = _env()
@@ -224,7 +242,7 @@ def _slack(
         f"{context['total']} certificates watched ({_mrkdwn(context['counts_line'])})"
         f" · checked {_mrkdwn(context['checked_at'])}"
     )
-    left_out = len(due) - shown
+    left_out = len(due) - shown + unrendered
     if left_out:
         footer = (
             f"*{left_out} more due certificates are not shown.* "
