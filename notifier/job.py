@@ -8,8 +8,11 @@ configured channel is tried, and only then does a failure raise
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from . import credentials, digest, policy, report
@@ -27,6 +30,30 @@ from .secret import Secret
 log = logging.getLogger(__name__)
 
 
+def _without_cycle_collection(function: Callable[..., dict]) -> Callable[..., dict]:
+    """Run ``function`` with Python's cyclic garbage collector paused.
+
+    A run builds three objects per certificate and makes no reference cycles
+    of its own, yet with 10,000 certificates the collector would walk every
+    one of them again at each full collection (a sixth of the run's time, in
+    spikes). Reference counting still frees everything; the collector
+    resumes, as it was, when the run ends.
+    """
+
+    @functools.wraps(function)
+    def paused(*args: object, **kwargs: object) -> dict:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
+
+
+@_without_cycle_collection
 def run(
     request: RunRequest,
     settings: Settings,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .certificate import Certificate
 
@@ -37,9 +37,9 @@ class State(str, enum.Enum):
 URGENCY = (State.EXPIRED, State.EXPIRING, State.UNKNOWN, State.OK, State.INACTIVE)
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """One certificate judged at one instant."""
+class Verdict(NamedTuple):
+    """One certificate judged at one instant (a named tuple, like Certificate,
+    because one is built per certificate)."""
 
     certificate: Certificate
     state: State
