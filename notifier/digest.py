@@ -304,6 +304,10 @@ def _env() -> jinja2.Environment:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            # The templates ship inside the package and never change while it
+            # runs; checking their files' times would cost a stat() for every
+            # template looked up, once per certificate shown.
+            auto_reload=False,
         )
         _environment.filters["mrkdwn"] = _mrkdwn
     return _environment
