@@ -8,6 +8,7 @@ ever receives it as data, so template syntax in a name comes out literally.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,9 +78,9 @@ def render(
     """The digest for ``due``, with a summary of the rest of ``everyone``."""
     due_ids = {id(verdict) for verdict in due}
     due_sorted = _by_urgency(due)
-    others = _by_urgency(
-        v for v in everyone if v.needs_attention and id(v) not in due_ids
-    )
+    others = [v for v in everyone if v.needs_attention and id(v) not in due_ids]
+    # Only the first few others are named; the rest are only counted.
+    named_others = heapq.nsmallest(OTHERS_SHOWN, others, key=_urgency)
     context = {
         "headline": _headline(due_sorted),
         "total": len(everyone),
@@ -90,7 +91,7 @@ def render(
     }
     due_items = [_item(v, zone) for v in due_sorted[:MOST_SHOWN]]
     unrendered = len(due_sorted) - len(due_items)
-    other_items = [_item(v, zone) for v in others[:OTHERS_SHOWN]]
+    other_items = [_item(v, zone) for v in named_others]
     others_left_out = max(0, len(others) - OTHERS_SHOWN)
 
     return Digest(
@@ -128,16 +129,17 @@ def _item(verdict: Verdict, zone: ZoneInfo) -> Item:
     )
 
 
+_RANK = {state: position for position, state in enumerate(URGENCY)}
+
+
+def _urgency(verdict: Verdict) -> tuple:
+    """Most urgent state first, then the soonest expiry, then by name."""
+    days = verdict.days_left
+    return (_RANK[verdict.state], 0 if days is None else days, verdict.certificate.name)
+
+
 def _by_urgency(verdicts) -> list[Verdict]:
-    rank = {state: position for position, state in enumerate(URGENCY)}
-    return sorted(
-        verdicts,
-        key=lambda v: (
-            rank[v.state],
-            v.days_left if v.days_left is not None else 0,
-            v.certificate.name,
-        ),
-    )
+    return sorted(verdicts, key=_urgency)
 
 
 def _headline(due: Sequence[Verdict]) -> str:

@@ -35,6 +35,8 @@ class State(str, enum.Enum):
 
 #: Most urgent first: the order of digests and reports.
 URGENCY = (State.EXPIRED, State.EXPIRING, State.UNKNOWN, State.OK, State.INACTIVE)
+#: Built once: the check runs for every certificate, several times a run.
+_NEEDING_ATTENTION = frozenset({State.EXPIRED, State.EXPIRING, State.UNKNOWN})
 
 
 class Verdict(NamedTuple):
@@ -48,7 +50,7 @@ class Verdict(NamedTuple):
 
     @property
     def needs_attention(self) -> bool:
-        return self.state in (State.EXPIRED, State.EXPIRING, State.UNKNOWN)
+        return self.state in _NEEDING_ATTENTION
 
 
 def days_between(now: datetime, then: datetime) -> int:
