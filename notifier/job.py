@@ -133,14 +133,11 @@ def _judge_all(
     )
     # Judged page by page: NCP's raw objects are dropped as soon as their
     # page is judged, so a run never holds more than one page of them.
+    version, thresholds = settings.ncp_api_version, settings.threshold_days
     verdicts: list[policy.Verdict] = []
     for items in client.pages():
         verdicts.extend(
-            policy.judge(
-                Certificate.from_ncp(item, settings.ncp_api_version),
-                now,
-                settings.threshold_days,
-            )
+            policy.judge(Certificate.from_ncp(item, version), now, thresholds)
             for item in items
         )
     return verdicts
