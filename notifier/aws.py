@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import library_logs
+
 
 def client(service: str) -> Any:
     """A boto3 client for ``service`` with the default session's settings."""
     import boto3
     from botocore.config import Config
 
+    # botocore would log each response body, secret values included.
+    library_logs.keep_quiet()
     config = Config(
         connect_timeout=5,
         read_timeout=20,

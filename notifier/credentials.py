@@ -83,7 +83,7 @@ def ncp_credentials(settings: Settings, store: SecretStore | None) -> NcpCredent
     raw = _store(store).read(arn, "NCP_CREDENTIALS_SECRET_ARN")
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
         data = {}
@@ -110,7 +110,7 @@ def webhook_url(settings: Settings, store: SecretStore | None) -> Secret | None:
     if raw.startswith("{"):
         try:
             raw = str(json.loads(raw).get("url", ""))
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             raw = ""
     if not raw.startswith(("https://", "http://")):
         raise ConfigError(

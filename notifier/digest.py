@@ -10,6 +10,7 @@ the HTML template is rendered with autoescape on, so markup does too.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,11 @@ SLACK_SECTION_CHARS = 3000
 SLACK_HEADER_CHARS = 150
 #: How many of the other certificates needing attention each digest names.
 OTHERS_SHOWN = 20
+#: No due certificate takes fewer bytes in the e-mail than this, nor fewer
+#: characters in Slack, so no digest shows more than MOST_SHOWN of them: the
+#: rest are counted, never rendered.
+SHORTEST_ITEM = 80
+MOST_SHOWN = TEXT_BUDGET // SHORTEST_ITEM
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -79,9 +85,9 @@ def render(
     """The digest for ``due``, with a summary of the rest of ``everyone``."""
     due_ids = {id(verdict) for verdict in due}
     due_sorted = _by_urgency(due)
-    others = _by_urgency(
-        v for v in everyone if v.needs_attention and id(v) not in due_ids
-    )
+    others = [v for v in everyone if v.needs_attention and id(v) not in due_ids]
+    # Only the first few others are named; the rest are only counted.
+    named_others = heapq.nsmallest(OTHERS_SHOWN, others, key=_urgency)
     context = {
         "headline": _headline(due_sorted),
         "total": len(everyone),
@@ -91,17 +97,20 @@ def render(
         "report_hint": report_hint,
         "state_counts": _state_counts(everyone),
     }
-    due_items = [_item(v, zone) for v in due_sorted]
-    other_items = [_item(v, zone) for v in others[:OTHERS_SHOWN]]
+    due_items = [_item(v, zone) for v in due_sorted[:MOST_SHOWN]]
+    unrendered = len(due_sorted) - len(due_items)
+    other_items = [_item(v, zone) for v in named_others]
     others_left_out = max(0, len(others) - OTHERS_SHOWN)
 
-    subject = _subject(due_items)
+    subject = _subject(due_sorted, due_items)
     return Digest(
         subject=subject,
-        text=_text(due_items, other_items, others_left_out, context),
-        slack=_slack(due_items, other_items, others_left_out, context),
-        due_count=len(due_items),
-        html=_html(due_items, other_items, others_left_out, subject, context),
+        text=_text(due_items, other_items, others_left_out, context, unrendered),
+        slack=_slack(due_items, other_items, others_left_out, context, unrendered),
+        due_count=len(due_sorted),
+        html=_html(
+            due_items, other_items, others_left_out, subject, context, unrendered
+        ),
     )
 
 
@@ -132,16 +141,17 @@ def _item(verdict: Verdict, zone: ZoneInfo) -> Item:
     )
 
 
+_RANK = {state: position for position, state in enumerate(URGENCY)}
+
+
+def _urgency(verdict: Verdict) -> tuple:
+    """Most urgent state first, then the soonest expiry, then by name."""
+    days = verdict.days_left
+    return (_RANK[verdict.state], 0 if days is None else days, verdict.certificate.name)
+
+
 def _by_urgency(verdicts) -> list[Verdict]:
-    rank = {state: position for position, state in enumerate(URGENCY)}
-    return sorted(
-        verdicts,
-        key=lambda v: (
-            rank[v.state],
-            v.days_left if v.days_left is not None else 0,
-            v.certificate.name,
-        ),
-    )
+    return sorted(verdicts, key=_urgency)
 
 
 def _headline(due: Sequence[Verdict]) -> str:
@@ -167,22 +177,32 @@ def _counts_line(everyone: Sequence[Verdict]) -> str:
                      if counts[state])  or "none"
 
 
-def _subject(due: Sequence[Item]) -> str:
-    counts = Counter(item.state for item in due)
+def _subject(due: Sequence[Verdict], items: Sequence[Item]) -> str:
+    """One line that counts every due certificate, rendered or not."""
+    counts = Counter(verdict.state.value for verdict in due)
     due_counts = ", ".join(f"{n} {state}" for state, n in counts.most_common())
     template = _env().get_template("subject.txt.j2")
-    subject = template.render(due=due, due_counts=due_counts)
+    subject = template.render(due=items[:1], count=len(due), due_counts=due_counts)
     return ascii_line(subject, SUBJECT_LIMIT)
 
 
 def _text(
-    due: list[Item], others: list[Item], others_left_out: int, context: dict
+    due: list[Item],
+    others: list[Item],
+    others_left_out: int,
+    context: dict,
+    unrendered: int = 0,
 ) -> str:
-    """The e-mail body; due certificates are cut, and counted, past the budget."""
+    """The e-mail body; due certificates are cut, and counted, past the budget.
+
+    ``unrendered`` counts the due certificates that were not even made into
+    items, since no digest could hold them.
+    """
     template = _env().get_template("digest.txt.j2")
     return _fitted(
         template,
         due,
+        unrendered,
         budget=TEXT_BUDGET,
         least_bytes_per_item=80,
         others=others,
@@ -197,12 +217,14 @@ def _html(
     others_left_out: int,
     subject: str,
     context: dict,
+    unrendered: int = 0,
 ) -> str:
     """The HTML e-mail, cut like the text one but to its own budget."""
     template = _html_env().get_template("digest.html.j2")
     return _fitted(
         template,
         due,
+        unrendered,
         budget=HTML_BUDGET,
         least_bytes_per_item=800,
         others=others,
@@ -215,6 +237,7 @@ def _html(
 def _fitted(
     template: jinja2.Template,
     due: list[Item],
+    unrendered: int,
     *,
     budget: int,
     least_bytes_per_item: int,
@@ -222,14 +245,14 @@ def _fitted(
 ) -> str:
     """``template`` with as many due certificates as fit in ``budget`` bytes.
 
-    Those left out are counted in ``due_left_out`` for the template to say so.
-    No certificate takes fewer than ``least_bytes_per_item``, which bounds the
-    first try.
+    Those left out, and the ``unrendered`` ones never made into items, are
+    counted in ``due_left_out`` for the template to say so. No certificate
+    takes fewer than ``least_bytes_per_item``, which bounds the first try.
     """
     shown = min(len(due), budget // least_bytes_per_item)
     while True:
         rendered = template.render(
-            due=due[:shown], due_left_out=len(due) - shown, **context
+            due=due[:shown], due_left_out=len(due) - shown + unrendered, **context
         )
         size = len(rendered.encode())
         if size <= budget or shown == 0:
@@ -239,7 +262,11 @@ def _fitted(
 
 
 def _slack(
-    due: list[Item], others: list[Item], others_left_out: int, context: dict
+    due: list[Item],
+    others: list[Item],
+    others_left_out: int,
+    context: dict,
+    unrendered: int = 0,
 ) -> dict:
     """A Block Kit message within Slack's limits, and a plain ``text`` fallback."""
     env = _env()
@@ -280,7 +307,7 @@ def _slack(
         f"{context['total']} certificates watched ({_mrkdwn(context['counts_line'])})"
         f" · checked {_mrkdwn(context['checked_at'])}"
     )
-    left_out = len(due) - shown
+    left_out = len(due) - shown + unrendered
     if left_out:
         footer = (
             f"*{left_out} more due certificates are not shown.* "
@@ -342,6 +369,10 @@ def _env() -> jinja2.Environment:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            # The templates ship inside the package and never change while it
+            # runs; checking their files' times would cost a stat() for every
+            # template looked up, once per certificate shown.
+            auto_reload=False,
         )
         _environment.filters["mrkdwn"] = _mrkdwn
     return _environment

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlencode
 
 import requests
@@ -83,32 +82,45 @@ class NcpClient:
 
     def list_certificates(self) -> list[dict]:
         """Every certificate of the account, each once, in NCP's order."""
+        return [item for page in self.pages() for item in page]
+
+    def pages(self) -> Iterator[list[dict]]:
+        """The certificates of each page not listed before, as pages arrive.
+
+        Raises NcpError when the list turns out incomplete, which may be only
+        after the last page: act on nothing before the iteration has ended.
+        """
         deadline = transport.Deadline(self._timeout)
         if self.api_version == "v1":
-            return self._read_whole_list(deadline)
-        return self._read_pages(deadline)
+            yield from self._read_whole_list(deadline)
+        else:
+            yield from self._read_pages(deadline)
 
-    def _read_pages(self, deadline: transport.Deadline) -> list[dict]:
+    def _read_pages(self, deadline: transport.Deadline) -> Iterator[list[dict]]:
         listing = _Listing()
-        page = 1
-        while page <= MAX_PAGES:
+        for page in range(1, MAX_PAGES + 1):
             payload = self._get({"page": page, "pageSize": self._page_size}, deadline)
             items = listing.add_page(payload, page, TOTAL_FIELD["v2"])
-            if self._on_page:
-                self._on_page(page, len(listing), listing.expected)
-            if not items or listing.complete:
-                break
-            if page >= listing.page_limit(len(items)):
-                break
-            page += 1
-        return listing.finish()
+            self._progress(page, listing)
+            yield items
+            if listing.at_end(page):
+                listing.finish()
+                return
+        raise NcpResponseError(
+            f"NCP still had certificates after {MAX_PAGES} pages of "
+            f"{self._page_size}: the list was not read to its end; nothing was judged"
+        )
 
-    def _read_whole_list(self, deadline: transport.Deadline) -> list[dict]:
+    def _read_whole_list(self, deadline: transport.Deadline) -> Iterator[list[dict]]:
         listing = _Listing()
-        listing.add_page(self._get({}, deadline), 1, TOTAL_FIELD["v1"])
+        items = listing.add_page(self._get({}, deadline), 1, TOTAL_FIELD["v1"])
+        self._progress(1, listing)
+        yield items
+        listing.finish()
+
+    def _progress(self, page: int, listing: _Listing) -> None:
         if self._on_page:
-            self._on_page(1, len(listing), listing.expected)
-        return listing.finish()
+            self._on_page(page, len(listing), listing.expected)
 
     def _get(self, query: dict[str, int], deadline: transport.Deadline) -> dict:
         path = LIST_PATH[self.api_version]
@@ -146,28 +158,40 @@ class _Listing:
     announced (the largest one, should pages disagree)."""
 
     def __init__(self) -> None:
-        self._items: list[dict] = []
+        self._count = 0
         self._seen: set[str] = set()
         self.expected: int | None = None
         self.duplicates = 0
-        self._first_page_size: int | None = None
+        self._last_length = 0
+        self._last_new = 0
 
     def __len__(self) -> int:
-        return len(self._items)
+        return self._count
 
     @property
     def complete(self) -> bool:
         return self.expected is not None and len(self) >= self.expected
 
-    def page_limit(self, page_length: int) -> int:
-        """Pages worth asking for: what the announced count needs, one spare."""
-        if self._first_page_size is None:
-            self._first_page_size = page_length
+    def at_end(self, page: int) -> bool:
+        """Whether the page just added is the last one worth asking for: the
+        count is reached, the page is empty, or it only repeats earlier ones
+        (a server that ignores the page number would repeat them forever)."""
+        if self.complete or self._last_length == 0:
+            return True
+        if self._last_new:
+            return False
         if self.expected is None:
-            return MAX_PAGES
-        return math.ceil(self.expected / max(1, self._first_page_size)) + 1
+            return True
+        raise NcpResponseError(
+            f"NCP's page {page} holds only certificates already listed, with "
+            f"{self.expected - len(self)} of the announced {self.expected} still "
+            "missing: the list is incomplete (the server may ignore the page "
+            "number); nothing was judged, run again"
+        )
 
-    def add_page(self, payload: dict, page: int, total_field: str) -> list:
+    def add_page(self, payload: dict, page: int, total_field: str) -> list[dict]:
+        """The page's certificates that were not listed before."""
+        self._last_length = self._last_new = 0
         code = str(payload.get("returnCode", RETURN_OK)).strip()
         if code == RETURN_NO_CERTIFICATE:
             self._expect(0)
@@ -190,21 +214,25 @@ class _Listing:
                 f"NCP's answer for page {page} has no {LIST_FIELD} list "
                 f"(found {type(items).__name__}): the response is unusable"
             )
-        for item in items:
-            self._add(item, page)
-        return items
+        new = [item for item in items if self._is_new(item, page)]
+        self._count += len(new)
+        self._last_length, self._last_new = len(items), len(new)
+        return new
 
-    def finish(self) -> list[dict]:
+    def finish(self) -> None:
+        """Raise NcpResponseError when fewer certificates came than announced."""
         if self.expected is not None and len(self) < self.expected:
             raise NcpResponseError(
                 f"NCP announced {self.expected} certificates but listed only "
                 f"{len(self)}: the list is incomplete (it may have changed while "
                 "it was read); nothing was judged, run again"
             )
+        if self.expected is not None and len(self) > self.expected:
+            log.warning("NCP announced %d certificates but listed %d; each is "
+                        "judged", self.expected, len(self))
         if self.duplicates:
             log.info("NCP listed %d certificates twice; each counted once",
                      self.duplicates)
-        return self._items
 
     def _expect(self, total: int) -> None:
         if self.expected is not None and total != self.expected:
@@ -212,20 +240,21 @@ class _Listing:
                      self.expected, total)
         self.expected = max(total, self.expected or 0)
 
-    def _add(self, item: object, page: int) -> None:
+    def _is_new(self, item: object, page: int) -> bool:
         if not isinstance(item, dict):
             raise NcpResponseError(
                 f"NCP's page {page} lists a {type(item).__name__} where a "
                 "certificate object belongs: the response is unusable"
             )
         key = identity(item)
-        if key is not None and key in self._seen:
+        if key is None:
+            # A certificate without a number cannot be matched; keep it anyway.
+            return True
+        if key in self._seen:
             self.duplicates += 1
-            return
-        if key is not None:
-            self._seen.add(key)
-        # A certificate without a number cannot be matched; keep it anyway.
-        self._items.append(item)
+            return False
+        self._seen.add(key)
+        return True
 
 
 def _count(value: object) -> int | None:
@@ -289,7 +318,7 @@ def _payload(reply: transport.Reply) -> dict:
 def _json(body: bytes) -> object:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 

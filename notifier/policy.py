@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .certificate import Certificate
 
@@ -35,11 +35,13 @@ class State(str, enum.Enum):
 
 #: Most urgent first: the order of digests and reports.
 URGENCY = (State.EXPIRED, State.EXPIRING, State.UNKNOWN, State.OK, State.INACTIVE)
+#: Built once: the check runs for every certificate, several times a run.
+_NEEDING_ATTENTION = frozenset({State.EXPIRED, State.EXPIRING, State.UNKNOWN})
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """One certificate judged at one instant."""
+class Verdict(NamedTuple):
+    """One certificate judged at one instant (a named tuple, like Certificate,
+    because one is built per certificate)."""
 
     certificate: Certificate
     state: State
@@ -48,7 +50,7 @@ class Verdict:
 
     @property
     def needs_attention(self) -> bool:
-        return self.state in (State.EXPIRED, State.EXPIRING, State.UNKNOWN)
+        return self.state in _NEEDING_ATTENTION
 
 
 def days_between(now: datetime, then: datetime) -> int:

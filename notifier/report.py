@@ -96,11 +96,14 @@ def _number(text: str) -> int | str | None:
     return text or None
 
 
+_RANK = {state: rank for rank, state in enumerate(URGENCY)}
+
+
 def _soonest_first(verdict: Verdict) -> tuple:
     """Most urgent state first, then the soonest expiry."""
     days = verdict.days_left
     return (
-        URGENCY.index(verdict.state),
+        _RANK[verdict.state],
         days if days is not None else 0,
         verdict.certificate.name,
     )

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0 and C1 controls, and the bidirectional formatting characters that can
-# make "evil.com" read as "moc.live" (Unicode TR #9, "Explicit Directional").
+# C0 and C1 controls, the bidirectional formatting characters that can
+# make "evil.com" read as "moc.live" (Unicode TR #9, "Explicit Directional"),
+# and lone surrogates, which JSON's \ud800 escapes can carry but no UTF-8
+# message can.
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    "\u2028\u2029\ufeff]+"
+    "\u2028\u2029\ufeff\ud800-\udfff]+"
 )
 
 

@@ -14,12 +14,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.client import HTTPException
 
 import requests
-from urllib3.exceptions import InvalidHeader, MaxRetryError
+from urllib3.exceptions import HTTPError, InvalidHeader
 from urllib3.util.retry import Retry
 
+from . import library_logs
+
 log = logging.getLogger(__name__)
+# urllib3 would log each request line, webhook URL included.
+library_logs.keep_quiet()
 
 #: Seconds allowed to open a connection, and to wait for any one read.
 CONNECT_TIMEOUT = 5.0
@@ -68,29 +73,69 @@ def exchange(
 
     Returns the last reply, whatever its status, once no more retries are due.
     Raises TransportError when no reply was had. ``what`` names the peer in
-    messages (never the URL, which may be a secret).
+    messages (never the URL, which may be a secret). The library errors met
+    on the way are never chained to it: their text holds the URL.
     """
     while True:
-        request = build()
+        request = _build(build, what)
+        if isinstance(request, _Failure):
+            raise TransportError(request.message)
         method = request.method or "GET"
-        try:
-            reply = _attempt(session, request, deadline, max_bytes, what)
-        except TransportError as exc:
-            cause = exc.__cause__ or exc
-            if not retry_on_error(cause):
-                raise
-            retry = _next(retry, method, what, error=cause)
-            _wait(retry.get_backoff_time(), deadline, what, str(exc))
+        outcome = _attempt(session, request, deadline, max_bytes, what)
+
+        if isinstance(outcome, _Failure):
+            error = outcome.error
+            if not retry_on_error(error):
+                raise TransportError(outcome.message)
+            following = _next(retry, method, error=error)
+            if following is None:
+                raise TransportError(
+                    f"{what} kept failing after {len(retry.history) + 1} attempts "
+                    f"(last: {outcome.message})"
+                )
+            retry = following
+            _wait(retry.get_backoff_time(), deadline, what, outcome.message)
             continue
 
+        reply = outcome
         has_retry_after = "Retry-After" in reply.headers
         if not retry.is_retry(method, reply.status, has_retry_after):
             return reply
-        try:
-            retry = _next(retry, method, what, status=reply.status)
-        except TransportError:
+        following = _next(retry, method, status=reply.status)
+        if following is None:
             return reply
+        retry = following
         _wait(_pause(retry, reply), deadline, what, f"HTTP {reply.status}")
+
+
+#: What requests, urllib3 and http.client raise for a request that could not
+#: be made or answered; their messages may quote the URL.
+_LIBRARY_ERRORS = (
+    requests.RequestException,
+    HTTPError,
+    HTTPException,
+    OSError,
+    ValueError,
+)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An attempt that got no reply: a message safe to show, and the error
+    that decides whether to try again (never shown: it may quote the URL)."""
+
+    message: str
+    error: Exception
+
+
+def _build(
+    build: Callable[[], requests.PreparedRequest], what: str
+) -> requests.PreparedRequest | _Failure:
+    try:
+        return build()
+    except _LIBRARY_ERRORS as exc:
+        message = f"the address of {what} is not usable ({type(exc).__name__})"
+        return _Failure(message, exc)
 
 
 def _attempt(
@@ -99,10 +144,11 @@ def _attempt(
     deadline: Deadline,
     max_bytes: int,
     what: str,
-) -> Reply:
+) -> Reply | _Failure:
     remaining = deadline.remaining()
     if remaining <= 0:
-        raise TransportError(f"{what} did not answer within {deadline.seconds:g} s")
+        message = f"{what} did not answer within {deadline.seconds:g} s"
+        return _Failure(message, TransportError(message))
     timeout = (min(CONNECT_TIMEOUT, remaining), min(READ_TIMEOUT, remaining))
     try:
         response = session.send(
@@ -110,16 +156,23 @@ def _attempt(
         )
         with response:
             body = _read_body(response, deadline, max_bytes, what)
+    except _Stopped as stop:
+        return _Failure(stop.message, stop.error)
     except requests.Timeout as exc:
-        raise TransportError(f"{what} timed out ({type(exc).__name__})") from exc
-    except requests.RequestException as exc:
-        # requests' own messages name the URL, which may be a secret: keep the
-        # exception only as the cause, for the retry decision, never the text.
-        raise TransportError(
-            f"{what} could not be reached ({type(exc).__name__})"
-        ) from exc
+        return _Failure(f"{what} timed out ({type(exc).__name__})", exc)
+    except _LIBRARY_ERRORS as exc:
+        return _Failure(f"{what} could not be reached ({type(exc).__name__})", exc)
     log.debug("%s answered HTTP %s, %d bytes", what, response.status_code, len(body))
     return Reply(response.status_code, response.headers, body)
+
+
+class _Stopped(Exception):
+    """Reading a body stopped early; carries the outcome out of the read loop."""
+
+    def __init__(self, message: str, error: Exception | None = None):
+        super().__init__(message)
+        self.message = message
+        self.error = error or TransportError(message)
 
 
 def _read_body(
@@ -137,45 +190,42 @@ def _read_body(
     size = 0
     raw = response.raw
     sock = getattr(raw.connection, "sock", None)
+    late = f"{what} was still sending after {deadline.seconds:g} s"
     while True:
         remaining = deadline.remaining()
         if remaining <= 0:
-            raise TransportError(
-                f"{what} was still sending after {deadline.seconds:g} s"
-            )
+            raise _Stopped(late)
         if sock is not None:
             sock.settimeout(min(READ_TIMEOUT, remaining))
         try:
             chunk = raw.read1(65536, decode_content=True)
         except Exception as exc:  # noqa: BLE001 - urllib3 raises many kinds here
-            raise TransportError(
-                f"{what} broke off its answer ({type(exc).__name__})"
-            ) from exc
+            if deadline.expired():
+                # The read waited out the deadline: a slow sender, not a break.
+                raise _Stopped(late) from None
+            message = f"{what} broke off its answer ({type(exc).__name__})"
+            raise _Stopped(message, exc) from None
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
         if size > max_bytes:
-            raise TransportError(f"{what} sent more than {max_bytes} bytes")
+            raise _Stopped(f"{what} sent more than {max_bytes} bytes")
         chunks.append(chunk)
 
 
 def _next(
     retry: Retry,
     method: str,
-    what: str,
     *,
     error: Exception | None = None,
     status: int | None = None,
-) -> Retry:
+) -> Retry | None:
+    """The retry state after one more failure, or None when no try is left."""
     response = _StatusOnly(status) if status is not None else None
     try:
         return retry.increment(method, None, response=response, error=error)
-    except MaxRetryError:
-        raise TransportError(
-            f"{what} kept failing after {len(retry.history) + 1} attempts"
-        ) from error
-    except Exception as exc:  # noqa: BLE001 - Retry re-raises errors it won't retry
-        raise TransportError(f"{what} failed ({type(exc).__name__})") from exc
+    except Exception:  # noqa: BLE001 - MaxRetryError, or ``error`` re-raised
+        return None
 
 
 def _pause(retry: Retry, reply: Reply) -> float:
@@ -190,6 +240,10 @@ def _pause(retry: Retry, reply: Reply) -> float:
 
 
 def _wait(seconds: float, deadline: Deadline, what: str, why: str) -> None:
+    if deadline.expired():
+        raise TransportError(
+            f"{what} got no usable answer within {deadline.seconds:g} s ({why})"
+        )
     if seconds >= deadline.remaining():
         raise TransportError(
             f"{what} asked to wait {seconds:g} s after {why}, longer than the "

@@ -141,7 +141,7 @@ def _reports_failure(body: bytes) -> bool:
         return True
     try:
         answer = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(answer, dict) and (
         answer.get("ok") is False or answer.get("success") is False
