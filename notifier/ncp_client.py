@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 LIST_PATH = {"v2": "/api/v2/certificate/certificates", "v1": "/api/v1/certificates"}
 TOTAL_FIELD = {"v2": "totalCount", "v1": "totalRows"}
 LIST_FIELD = "sslCertificateList"
+#: What makes two entries with one certificateNo the same listing.
+_SAME_LISTING = ("notAfter", "validEndDate", "statusCode", "certificateName")
 
 #: returnCode of a successful answer, and of "no certificate found" (empty).
 RETURN_OK = "0"
@@ -159,7 +161,7 @@ class _Listing:
 
     def __init__(self) -> None:
         self._count = 0
-        self._seen: set[str] = set()
+        self._seen: set[tuple[str, ...]] = set()
         self.expected: int | None = None
         self.duplicates = 0
         self._last_length = 0
@@ -194,6 +196,14 @@ class _Listing:
         self._last_length = self._last_new = 0
         code = str(payload.get("returnCode", RETURN_OK)).strip()
         if code == RETURN_NO_CERTIFICATE:
+            listed = payload.get(LIST_FIELD)
+            if _count(payload.get(total_field)) or (isinstance(listed, list) and listed):
+                # "No certificate" beside certificates: never read as all clear.
+                raise NcpResponseError(
+                    f"NCP answered returnCode {RETURN_NO_CERTIFICATE} (no "
+                    f"certificate) on page {page} but also announced or listed "
+                    "certificates: the response contradicts itself; run again"
+                )
             self._expect(0)
             return []
         if code != RETURN_OK:
@@ -203,7 +213,13 @@ class _Listing:
                 f"({message})"
             )
 
-        total = _count(payload.get(total_field))
+        raw_total = payload.get(total_field)
+        total = _count(raw_total)
+        if total is None and raw_total is not None:
+            raise NcpResponseError(
+                f"NCP's {total_field} on page {page} is not a whole number "
+                f"({clean(raw_total, 30)!r}): the response is unusable"
+            )
         if total is not None:
             self._expect(total)
         items = payload.get(LIST_FIELD)
@@ -246,10 +262,13 @@ class _Listing:
                 f"NCP's page {page} lists a {type(item).__name__} where a "
                 "certificate object belongs: the response is unusable"
             )
-        key = identity(item)
-        if key is None:
+        number = identity(item)
+        if number is None:
             # A certificate without a number cannot be matched; keep it anyway.
             return True
+        # Only the same listing twice (a page shifted while paging) is counted
+        # once; two entries that share a number but differ are both judged.
+        key = (number, *(str(item.get(field)) for field in _SAME_LISTING))
         if key in self._seen:
             self.duplicates += 1
             return False
@@ -264,8 +283,9 @@ def _count(value: object) -> int | None:
         return value
     if isinstance(value, str):
         text = value.strip()
-        # isascii: str.isdigit also accepts "²", which int() refuses.
-        if text.isascii() and text.isdigit():
+        # ASCII and short: str.isdigit also accepts "²", which int() refuses,
+        # and int() refuses strings of more than 4300 digits.
+        if text.isascii() and text.isdigit() and len(text) <= 12:
             return int(text)
     return None
 
@@ -292,6 +312,12 @@ def _payload(reply: transport.Reply) -> dict:
     message = clean(error.get("message"), 200) or _describe(reply)
     detail = f"HTTP {reply.status}, errorCode {code}: {message}"
 
+    if reply.status == 401 and code == "210":
+        raise NcpAuthError(
+            f"NCP accepted the API key but refused it permission ({detail}): "
+            "give the key's account, or sub account, the right to read "
+            "Certificate Manager"
+        )
     if reply.status == 401:
         raise NcpAuthError(
             f"NCP rejected the API key ({detail}). Check NCP_ACCESS_KEY and "
@@ -312,6 +338,12 @@ def _payload(reply: transport.Reply) -> dict:
         )
     if reply.status == 429:
         raise NcpError(f"NCP kept throttling the requests ({detail}); run again later")
+    if reply.status == 404 or 300 <= reply.status < 400:
+        raise NcpError(
+            f"NCP has no certificate list at this address ({detail}): check "
+            "NCP_API_URL and NCP_ZONE (leave NCP_API_URL empty for the zone's "
+            "own address)"
+        )
     raise NcpError(f"NCP failed to list certificates ({detail})")
 
 

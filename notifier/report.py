@@ -91,7 +91,7 @@ def build(
 def _number(text: str) -> int | str | None:
     """NCP's certificateNo as the integer it documents, else as sent."""
     # isascii: str.isdigit also accepts "²", which int() refuses.
-    if text.isascii() and text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 18:
         return int(text)
     return text or None
 

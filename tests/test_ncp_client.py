@@ -379,8 +379,8 @@ class TestBadAnswers:
             ncp.script(Reply(body={"returnCode": "0", "totalCount": 0}))
             assert client_for(ncp).list_certificates() == []
 
-    @pytest.mark.parametrize("count", ["25", 25, "²", None, -1, True])
-    def test_total_count_as_text_or_number_and_nonsense_ignored(
+    @pytest.mark.parametrize("count", ["25", 25, None])
+    def test_total_count_as_text_or_number_or_missing_is_read(
         self, client_for, count
     ):
         def with_count(page: int, payload: dict) -> dict:
@@ -389,6 +389,56 @@ class TestBadAnswers:
 
         with NcpStandIn(numbered(25), page_size_cap=10, page_hook=with_count) as ncp:
             assert len(client_for(ncp).list_certificates()) == 25
+
+    @pytest.mark.parametrize("count", ["²", -1, True, 3.0, "NaN", "9" * 5000])
+    def test_a_total_count_that_is_no_whole_number_is_an_error(
+        self, client_for, count
+    ):
+        def with_count(page: int, payload: dict) -> dict:
+            payload["totalCount"] = count
+            return payload
+
+        with NcpStandIn(numbered(25), page_size_cap=10, page_hook=with_count) as ncp:
+            with pytest.raises(NcpResponseError, match="not a whole number"):
+                client_for(ncp).list_certificates()
+
+    def test_no_certificate_beside_certificates_is_an_error_not_all_clear(
+        self, client_for
+    ):
+        def contradict(page: int, payload: dict) -> dict:
+            return {**payload, "returnCode": "2200"}
+
+        with NcpStandIn(numbered(3), page_hook=contradict) as ncp:
+            with pytest.raises(NcpResponseError, match="contradicts itself"):
+                client_for(ncp).list_certificates()
+
+    def test_two_entries_sharing_a_number_are_both_judged(self, client_for):
+        twins = numbered(2)
+        twins[1]["certificateNo"] = twins[0]["certificateNo"]
+        twins[1]["notAfter"] = "2027-01-01 00:00:00(UTC+09:00)"
+
+        with NcpStandIn(twins) as ncp:
+            listed = client_for(ncp).list_certificates()
+
+        assert [item["notAfter"] for item in listed] == [
+            twins[0]["notAfter"],
+            "2027-01-01 00:00:00(UTC+09:00)",
+        ]
+
+    @pytest.mark.parametrize(
+        ("status", "code", "pattern"),
+        [
+            (401, "210", "refused it permission"),
+            (404, "300", "check NCP_API_URL"),
+            (302, "", "check NCP_API_URL"),
+        ],
+    )
+    def test_each_refusal_says_what_to_fix(self, client_for, status, code, pattern):
+        body = {"error": {"errorCode": code, "message": "no"}} if code else b""
+        with NcpStandIn(numbered(1)) as ncp:
+            ncp.script(Reply(status=status, body=body))
+            with pytest.raises(NcpError, match=pattern):
+                client_for(ncp).list_certificates()
 
 
 class TestDeadline:
