@@ -329,7 +329,9 @@ def check_http_url(name: str, value: str, *, secret: bool) -> None:
     else:
         return
     shown_value = "" if secret else f"={shown(value)}"
-    raise ConfigError(f"{name}{shown_value} is not valid: {why} (e.g. {name}={example})")
+    raise ConfigError(
+        f"{name}{shown_value} is not valid: {why} (e.g. {name}={example})"
+    )
 
 
 def check_access_key(name: str, value: str) -> None:

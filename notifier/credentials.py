@@ -88,8 +88,12 @@ def ncp_credentials(settings: Settings, store: SecretStore | None) -> NcpCredent
     if not isinstance(data, dict):
         data = {}
     access_key, secret_key = data.get("accessKey"), data.get("secretKey")
-    if not (isinstance(access_key, str) and access_key and isinstance(secret_key, str)
-            and secret_key):
+    if not (
+        isinstance(access_key, str)
+        and access_key
+        and isinstance(secret_key, str)
+        and secret_key
+    ):
         # Never echo the secret's content: it may be the key itself.
         raise ConfigError(
             f"NCP_CREDENTIALS_SECRET_ARN: the secret {arn} must be JSON like "

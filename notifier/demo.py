@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 #: Dummy AWS settings: boto3 must never look for real credentials or probe
 #: the instance metadata address while the demo runs.
@@ -42,7 +42,7 @@ def main(out=sys.stdout) -> int:
     from .testing.samples import demo_certificates
     from .testing.webhook_receiver import WebhookReceiver
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     certificates = demo_certificates(now)
     with NcpStandIn(certificates) as ncp, WebhookReceiver() as slack, mock_aws():
         sns = boto3.client("sns")
@@ -65,17 +65,24 @@ def main(out=sys.stdout) -> int:
         )
         with Clients() as clients:
             report = job.run(
-                RunRequest("scheduled", notify=True, dry_run=False), settings, clients,
+                RunRequest("scheduled", notify=True, dry_run=False),
+                settings,
+                clients,
                 now=now,
             )
         mail = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)
         envelopes = [json.loads(m["Body"]) for m in mail.get("Messages", [])]
 
-    print(f"NCP stand-in: {len(certificates)} sample certificates, "
-          f"{len(ncp.requests)} signed requests checked", file=out)
-    print(f"Scheduled run: {report['due']} certificates due, deliveries: "
-          + ", ".join(f"{k} {v['status']}" for k, v in report["deliveries"].items()),
-          file=out)
+    print(
+        f"NCP stand-in: {len(certificates)} sample certificates, "
+        f"{len(ncp.requests)} signed requests checked",
+        file=out,
+    )
+    print(
+        f"Scheduled run: {report['due']} certificates due, deliveries: "
+        + ", ".join(f"{k} {v['status']}" for k, v in report["deliveries"].items()),
+        file=out,
+    )
     for envelope in envelopes:
         _rule(f"E-mail (SNS): {envelope.get('Subject', '')}", out)
         print(envelope["Message"], file=out)

@@ -173,8 +173,12 @@ def _state_counts(everyone: Sequence[Verdict]) -> list[tuple[str, int]]:
 
 def _counts_line(everyone: Sequence[Verdict]) -> str:
     counts = Counter(v.state for v in everyone)
-    return ", ".join(f"{counts[state]} {state.value}" for state in URGENCY
-                     if counts[state])  or "none"
+    return (
+        ", ".join(
+            f"{counts[state]} {state.value}" for state in URGENCY if counts[state]
+        )
+        or "none"
+    )
 
 
 def _subject(due: Sequence[Verdict], items: Sequence[Item]) -> str:
@@ -365,7 +369,7 @@ def _env() -> jinja2.Environment:
         _environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(_TEMPLATES),
             undefined=jinja2.StrictUndefined,
-            autoescape=False,  # plain text and mrkdwn; HTML templates escape
+            autoescape=False,  # noqa: S701 - plain text and mrkdwn, escaped by filters
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,

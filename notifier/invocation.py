@@ -49,8 +49,9 @@ def from_event(event: object) -> RunRequest:
 
     if _is_schedule(event):
         scheduled = parse_ncp_datetime(event.get("time") or event.get("scheduledTime"))
-        return RunRequest(SCHEDULED, notify=True, dry_run=dry_run,
-                          scheduled_time=scheduled)
+        return RunRequest(
+            SCHEDULED, notify=True, dry_run=dry_run, scheduled_time=scheduled
+        )
 
     mode = event.get("mode")
     if mode == SCHEDULED:

@@ -180,7 +180,8 @@ def judging_instant(request: RunRequest, wall_clock: datetime) -> datetime:
         return scheduled
     log.warning(
         "ignoring the event's scheduled time %s, %s from the clock",
-        scheduled.isoformat(), wall_clock - scheduled,
+        scheduled.isoformat(),
+        wall_clock - scheduled,
     )
     return wall_clock
 
@@ -242,8 +243,11 @@ def _judge_all(
             cert = verdict.certificate
             log.debug(
                 "certificate %s %r (%s): %s, %s days left",
-                clean(cert.number, 20), clean(cert.name, 80),
-                clean(cert.common_name, 80), verdict.state.value, verdict.days_left,
+                clean(cert.number, 20),
+                clean(cert.name, 80),
+                clean(cert.common_name, 80),
+                verdict.state.value,
+                verdict.days_left,
             )
     return verdicts
 
@@ -328,8 +332,16 @@ def _log_summary(result: dict, seconds: float) -> None:
     log.info(
         "run finished: mode=%s certificates=%d expired=%d expiring=%d unknown=%d "
         "ok=%d inactive=%d due=%d deliveries=%s dry_run=%s duration_ms=%d",
-        result["mode"], counts["total"], counts["expired"], counts["expiring"],
-        counts["unknown"], counts["ok"], counts["inactive"], result["due"],
-        sent or "none", result["dryRun"], seconds * 1000,
+        result["mode"],
+        counts["total"],
+        counts["expired"],
+        counts["expiring"],
+        counts["unknown"],
+        counts["ok"],
+        counts["inactive"],
+        result["due"],
+        sent or "none",
+        result["dryRun"],
+        seconds * 1000,
         extra=fields,
     )

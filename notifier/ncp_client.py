@@ -21,7 +21,7 @@ from .certificate import identity
 from .errors import NcpAuthError, NcpError, NcpResponseError
 from .secret import Secret
 from .signing import signed_headers
-from .text import clean
+from .text import clean, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,9 @@ class _Listing:
         code = str(payload.get("returnCode", RETURN_OK)).strip()
         if code == RETURN_NO_CERTIFICATE:
             listed = payload.get(LIST_FIELD)
-            if _count(payload.get(total_field)) or (isinstance(listed, list) and listed):
+            if _count(payload.get(total_field)) or (
+                isinstance(listed, list) and listed
+            ):
                 # "No certificate" beside certificates: never read as all clear.
                 raise NcpResponseError(
                     f"NCP answered returnCode {RETURN_NO_CERTIFICATE} (no "
@@ -244,16 +246,21 @@ class _Listing:
                 "it was read); nothing was judged, run again"
             )
         if self.expected is not None and len(self) > self.expected:
-            log.warning("NCP announced %d certificates but listed %d; each is "
-                        "judged", self.expected, len(self))
+            log.warning(
+                "NCP announced %d certificates but listed %d; each is judged",
+                self.expected,
+                len(self),
+            )
         if self.duplicates:
-            log.info("NCP listed %d certificates twice; each counted once",
-                     self.duplicates)
+            log.info(
+                "NCP listed %d certificates twice; each counted once", self.duplicates
+            )
 
     def _expect(self, total: int) -> None:
         if self.expected is not None and total != self.expected:
-            log.info("NCP's pages disagree on the count: %d, then %d",
-                     self.expected, total)
+            log.info(
+                "NCP's pages disagree on the count: %d, then %d", self.expected, total
+            )
         self.expected = max(total, self.expected or 0)
 
     def _is_new(self, item: object, page: int) -> bool:
@@ -282,11 +289,7 @@ def _count(value: object) -> int | None:
     if isinstance(value, int) and value >= 0:
         return value
     if isinstance(value, str):
-        text = value.strip()
-        # ASCII and short: str.isdigit also accepts "²", which int() refuses,
-        # and int() refuses strings of more than 4300 digits.
-        if text.isascii() and text.isdigit() and len(text) <= 12:
-            return int(text)
+        return whole_number(value.strip(), 12)
     return None
 
 

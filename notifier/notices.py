@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from .certificate import Certificate
 from .policy import State, Verdict
+from .text import whole_number
 
 EXPIRING = "expiring"
 EXPIRED = "expired"
@@ -65,7 +66,9 @@ def certificate_key(certificate: Certificate) -> str:
     one is a digest of its raw text, so each distinct value is told once.
     """
     number = certificate.number.strip()
-    who = number if number.isdigit() else "x" + _short_hash(number or certificate.name)
+    # A number that is not a plain, short one is hashed: keys stay small.
+    plain = whole_number(number, 20) is not None
+    who = number if plain else "x" + _short_hash(number or certificate.name)
     if certificate.not_after is not None:
         instant = certificate.not_after.astimezone(UTC)
         expiry = instant.strftime("%Y-%m-%dT%H:%M:%SZ")

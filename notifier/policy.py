@@ -23,7 +23,7 @@ _STATUS_EXPIRE = -2
 _STATUS_ONGOING = 0
 
 
-class State(str, enum.Enum):
+class State(enum.StrEnum):
     """Where a certificate stands; the values appear in reports."""
 
     EXPIRED = "expired"
@@ -78,8 +78,12 @@ def judge(
     return Verdict(certificate, State.OK, days_left, None)
 
 
-def is_due(verdict: Verdict, now: datetime, thresholds: Sequence[int],
-           expired_reminder_days: int) -> bool:
+def is_due(
+    verdict: Verdict,
+    now: datetime,
+    thresholds: Sequence[int],
+    expired_reminder_days: int,
+) -> bool:
     """Whether a scheduled run without memory should warn about ``verdict``.
 
     Due on the day a threshold is reached, on each run within

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from .dates import in_zone
 from .digest import Digest
 from .policy import URGENCY, Verdict
+from .text import whole_number
 
 
 def certificate_entry(verdict: Verdict, zone: ZoneInfo, due: bool) -> dict:
@@ -90,9 +91,9 @@ def build(
 
 def _number(text: str) -> int | str | None:
     """NCP's certificateNo as the integer it documents, else as sent."""
-    # isascii: str.isdigit also accepts "²", which int() refuses.
-    if text.isascii() and text.isdigit() and len(text) <= 18:
-        return int(text)
+    number = whole_number(text, 18)
+    if number is not None:
+        return number
     return text or None
 
 

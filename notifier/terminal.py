@@ -75,7 +75,8 @@ def slack_as_text(message: dict) -> str:
 
 
 def _line(cells, widths) -> str:
-    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+    cells = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+    return "  ".join(cells).rstrip()
 
 
 class PageProgress:

@@ -34,9 +34,23 @@ def clean(value: object, limit: int = 200) -> str:
 def ascii_line(value: str, limit: int) -> str:
     """``value`` reduced to printable ASCII (what an SNS subject allows)."""
     folded = unicodedata.normalize("NFKD", value)
-    printable = "".join(ch if " " <= ch <= "~" else "?" for ch in folded
-                        if not unicodedata.combining(ch))
+    printable = "".join(
+        ch if " " <= ch <= "~" else "?"
+        for ch in folded
+        if not unicodedata.combining(ch)
+    )
     printable = " ".join(printable.split())
     if len(printable) > limit:
         return printable[: limit - 3].rstrip() + "..."
     return printable
+
+
+def whole_number(text: str, max_digits: int) -> int | None:
+    """``text`` as a whole number when it is 1 to ``max_digits`` ASCII digits.
+
+    ``str.isdigit`` also accepts "²", which ``int`` refuses, and ``int``
+    refuses more than 4300 digits: values from NCP are checked here first.
+    """
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None

@@ -16,14 +16,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: What of notifier/ is not runtime code, relative to notifier/.
 DEVELOPMENT_ONLY = (
-    "testing", "demo.py", "cli.py", "__main__.py", "terminal.py",
+    "testing",
+    "demo.py",
+    "cli.py",
+    "__main__.py",
+    "terminal.py",
     # The command line's report: its file, filters and formats.
-    "env_file.py", "report_selection.py", "report_formats.py", "report.html.j2",
+    "env_file.py",
+    "report_selection.py",
+    "report_formats.py",
+    "report.html.j2",
 )
 
 #: The Lambda runtime the template declares (python3.12 on arm64).
-PLATFORM = ("--platform", "manylinux2014_aarch64", "--implementation", "cp",
-            "--python-version", "3.12", "--only-binary=:all:")
+PLATFORM = (
+    "--platform",
+    "manylinux2014_aarch64",
+    "--implementation",
+    "cp",
+    "--python-version",
+    "3.12",
+    "--only-binary=:all:",
+)
 
 
 def copy_runtime_code(target: Path) -> None:
@@ -39,10 +53,21 @@ def copy_runtime_code(target: Path) -> None:
 
 
 def install_requirements(target: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "--disable-pip-version-check", "--no-compile", "--target", str(target),
-         *PLATFORM, "-r", str(ROOT / "requirements.txt")],
+    subprocess.run(  # noqa: S603 - this interpreter's pip, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "--target",
+            str(target),
+            *PLATFORM,
+            "-r",
+            str(ROOT / "requirements.txt"),
+        ],
         check=True,
     )
 

@@ -380,9 +380,7 @@ class TestBadAnswers:
             assert client_for(ncp).list_certificates() == []
 
     @pytest.mark.parametrize("count", ["25", 25, None])
-    def test_total_count_as_text_or_number_or_missing_is_read(
-        self, client_for, count
-    ):
+    def test_total_count_as_text_or_number_or_missing_is_read(self, client_for, count):
         def with_count(page: int, payload: dict) -> dict:
             payload["totalCount"] = count
             return payload
@@ -391,16 +389,14 @@ class TestBadAnswers:
             assert len(client_for(ncp).list_certificates()) == 25
 
     @pytest.mark.parametrize("count", ["²", -1, True, 3.0, "NaN", "9" * 5000])
-    def test_a_total_count_that_is_no_whole_number_is_an_error(
-        self, client_for, count
-    ):
+    def test_a_total_count_that_is_no_whole_number_is_an_error(self, client_for, count):
         def with_count(page: int, payload: dict) -> dict:
             payload["totalCount"] = count
             return payload
 
-        with NcpStandIn(numbered(25), page_size_cap=10, page_hook=with_count) as ncp:
-            with pytest.raises(NcpResponseError, match="not a whole number"):
-                client_for(ncp).list_certificates()
+        stand_in = NcpStandIn(numbered(25), page_size_cap=10, page_hook=with_count)
+        with stand_in as ncp, pytest.raises(NcpResponseError, match="whole number"):
+            client_for(ncp).list_certificates()
 
     def test_no_certificate_beside_certificates_is_an_error_not_all_clear(
         self, client_for
@@ -408,9 +404,9 @@ class TestBadAnswers:
         def contradict(page: int, payload: dict) -> dict:
             return {**payload, "returnCode": "2200"}
 
-        with NcpStandIn(numbered(3), page_hook=contradict) as ncp:
-            with pytest.raises(NcpResponseError, match="contradicts itself"):
-                client_for(ncp).list_certificates()
+        stand_in = NcpStandIn(numbered(3), page_hook=contradict)
+        with stand_in as ncp, pytest.raises(NcpResponseError, match="contradicts"):
+            client_for(ncp).list_certificates()
 
     def test_two_entries_sharing_a_number_are_both_judged(self, client_for):
         twins = numbered(2)

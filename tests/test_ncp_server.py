@@ -298,9 +298,7 @@ class TestFaults:
         assert response.status_code == status
         assert response.json()["error"]["errorCode"] == error_code
 
-    def test_throttled_sends_retry_after_only_when_given(
-        self, ncp: NcpStandIn
-    ) -> None:
+    def test_throttled_sends_retry_after_only_when_given(self, ncp: NcpStandIn) -> None:
         ncp.script(ncp_server.throttled("7"), ncp_server.throttled(None))
 
         first, second = get(ncp, V2), get(ncp, V2)
@@ -333,9 +331,7 @@ class TestFaults:
         assert body["returnCode"] == "2200"
         assert body["sslCertificateList"] == []
 
-    def test_service_error_is_a_200_with_a_failure_code(
-        self, ncp: NcpStandIn
-    ) -> None:
+    def test_service_error_is_a_200_with_a_failure_code(self, ncp: NcpStandIn) -> None:
         ncp.script(ncp_server.service_error())
 
         response = get(ncp, V2)
@@ -354,8 +350,7 @@ class TestScriptAndRecording:
         with requests.Session() as session:
             # Unsigned: scripted replies skip authentication.
             statuses = [
-                session.get(ncp.url + V2, timeout=TIMEOUT).status_code
-                for _ in range(3)
+                session.get(ncp.url + V2, timeout=TIMEOUT).status_code for _ in range(3)
             ]
 
         assert statuses == [503, 418, 401]
@@ -402,9 +397,7 @@ class TestScriptAndRecording:
         with requests.Session() as session, pytest.raises(requests.ReadTimeout):
             session.get(ncp.url + V2, timeout=0.2)
 
-    def test_drip_sends_headers_first_then_bytes_slowly(
-        self, ncp: NcpStandIn
-    ) -> None:
+    def test_drip_sends_headers_first_then_bytes_slowly(self, ncp: NcpStandIn) -> None:
         ncp.script(Reply(body="abcdef", drip=0.06))
 
         started = time.monotonic()
@@ -420,9 +413,7 @@ class TestScriptAndRecording:
         assert headers_after < 0.25
         assert body_after >= 0.3
 
-    @pytest.mark.parametrize(
-        "stall", [Reply(delay=30), Reply(body="x" * 100, drip=1)]
-    )
+    @pytest.mark.parametrize("stall", [Reply(delay=30), Reply(body="x" * 100, drip=1)])
     def test_stop_returns_promptly_during_a_stall(self, stall: Reply) -> None:
         errors: list[BaseException] = []
         with NcpStandIn() as server:

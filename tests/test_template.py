@@ -99,9 +99,9 @@ def test_the_schedule_uses_the_parameters_and_sends_the_scheduler_event(
 def test_secrets_are_never_resolved_into_the_environment(template):
     text = TEMPLATE_PATH.read_text()
     assert "resolve:secretsmanager" not in text
-    variables = template["Resources"]["NotifierFunction"]["Properties"][
-        "Environment"
-    ]["Variables"]
+    variables = template["Resources"]["NotifierFunction"]["Properties"]["Environment"][
+        "Variables"
+    ]
     assert "NCP_SECRET_KEY" not in variables
     assert "SLACK_WEBHOOK_URL" not in variables
     assert template["Parameters"]["NcpSecretKey"]["NoEcho"] is True

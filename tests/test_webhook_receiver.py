@@ -110,9 +110,7 @@ def test_scripted_replies_come_first_then_messages_are_accepted(
 ) -> None:
     receiver.script(webhook_receiver.server_error(), webhook_receiver.gone())
 
-    statuses = [
-        post(receiver.webhook_url, json={"n": n}).status_code for n in range(3)
-    ]
+    statuses = [post(receiver.webhook_url, json={"n": n}).status_code for n in range(3)]
 
     assert statuses == [500, 410, 200]
     assert receiver.messages == [{"n": 2}]
