@@ -31,8 +31,6 @@ class Certificate(NamedTuple):
     name: str
     common_name: str
     status_code: int | None
-    status_name: str
-    certificate_type: str
     not_after: datetime | None
     not_after_raw: str | None
     used_by: tuple[str, ...]
@@ -47,8 +45,6 @@ class Certificate(NamedTuple):
             name=_text(item.get("certificateName")),
             common_name=_text(item.get("commonName")),
             status_code=_status(item.get("statusCode")),
-            status_name=_text(item.get("statusName")),
-            certificate_type=_text(item.get("certificateType")),
             not_after=parse_ncp_datetime(raw_expiry),
             not_after_raw=None if raw_expiry is None else _text(raw_expiry),
             used_by=_used_by(item.get("usedInstanceNoList")),

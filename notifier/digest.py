@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -61,16 +62,47 @@ class Item:
     used_by: str
 
 
-@dataclass(frozen=True)
 class Digest:
-    """Everything a channel sends for one run."""
+    """Everything a channel sends for one run.
 
-    subject: str
-    text: str
-    slack: dict
-    due_count: int
-    #: The HTML e-mail; its plain-text alternative is ``text``.
-    html: str = ""
+    ``text``, ``slack`` and ``html`` are each given as the value or as a
+    function that makes it; a function runs on first use, so a run renders
+    only what its channels send (the HTML e-mail only for SES, say).
+    """
+
+    def __init__(
+        self,
+        *,
+        subject: str,
+        due_count: int,
+        text: str | Callable[[], str],
+        slack: dict | Callable[[], dict],
+        html: str | Callable[[], str] = "",
+    ):
+        self.subject = subject
+        self.due_count = due_count
+        self._parts: dict[str, object] = {"text": text, "slack": slack, "html": html}
+
+    @property
+    def text(self) -> str:
+        """The plain-text e-mail (SNS, and SES's alternative part)."""
+        return self._part("text")
+
+    @property
+    def slack(self) -> dict:
+        """The Block Kit message."""
+        return self._part("slack")
+
+    @property
+    def html(self) -> str:
+        """The HTML e-mail; empty when there is none."""
+        return self._part("html")
+
+    def _part(self, name: str):
+        part = self._parts[name]
+        if callable(part):
+            part = self._parts[name] = part()
+        return part
 
 
 def render(
@@ -103,14 +135,13 @@ def render(
     others_left_out = max(0, len(others) - OTHERS_SHOWN)
 
     subject = _subject(due_sorted, due_items)
+    parts = (due_items, other_items, others_left_out)
     return Digest(
         subject=subject,
-        text=_text(due_items, other_items, others_left_out, context, unrendered),
-        slack=_slack(due_items, other_items, others_left_out, context, unrendered),
         due_count=len(due_sorted),
-        html=_html(
-            due_items, other_items, others_left_out, subject, context, unrendered
-        ),
+        text=partial(_text, *parts, context, unrendered),
+        slack=partial(_slack, *parts, context, unrendered),
+        html=partial(_html, *parts, subject, context, unrendered),
     )
 
 

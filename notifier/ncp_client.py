@@ -161,7 +161,7 @@ class _Listing:
 
     def __init__(self) -> None:
         self._count = 0
-        self._seen: set[tuple[str, ...]] = set()
+        self._seen: set[tuple] = set()
         self.expected: int | None = None
         self.duplicates = 0
         self._last_length = 0
@@ -275,8 +275,13 @@ class _Listing:
             return True
         # Only the same listing twice (a page shifted while paging) is counted
         # once; two entries that share a number but differ are both judged.
-        key = (number, *(str(item.get(field)) for field in _SAME_LISTING))
-        if key in self._seen:
+        key = (number, *map(item.get, _SAME_LISTING))
+        try:
+            seen = key in self._seen
+        except TypeError:  # a list or object where NCP puts text
+            key = tuple(map(str, key))
+            seen = key in self._seen
+        if seen:
             self.duplicates += 1
             return False
         self._seen.add(key)

@@ -30,8 +30,6 @@ def test_a_v2_certificate_is_read_field_by_field():
     assert cert.name == "www-example-com"
     assert cert.common_name == "www.example.com"
     assert cert.status_code == 1
-    assert cert.status_name == "Normal"
-    assert cert.certificate_type == "NCP_FREE_DV_01"
     assert cert.not_after == datetime(2027, 1, 12, 14, 59, 59, tzinfo=UTC)
     assert cert.not_after_raw == "2027-01-12 23:59:59(UTC+09:00)"
     assert cert.used_by == ("21873521", "21873522")
