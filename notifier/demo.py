@@ -9,7 +9,6 @@ machine: every client points at loopback or at moto.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import UTC, datetime
@@ -38,6 +37,7 @@ def main(out=sys.stdout) -> int:
     from .clients import Clients
     from .config import Settings
     from .invocation import RunRequest
+    from .testing.aws import SnsInbox
     from .testing.ncp_server import NcpStandIn
     from .testing.samples import demo_certificates
     from .testing.webhook_receiver import WebhookReceiver
@@ -45,21 +45,14 @@ def main(out=sys.stdout) -> int:
     now = datetime.now(UTC)
     certificates = demo_certificates(now)
     with NcpStandIn(certificates) as ncp, WebhookReceiver() as slack, mock_aws():
-        sns = boto3.client("sns")
-        sqs = boto3.client("sqs")
-        topic = sns.create_topic(Name="ncp-cert-expiry-demo")["TopicArn"]
-        inbox = sqs.create_queue(QueueName="demo-inbox")["QueueUrl"]
-        inbox_arn = sqs.get_queue_attributes(
-            QueueUrl=inbox, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+        inbox = SnsInbox(boto3.client("sns"), boto3.client("sqs"), "ncp-cert-expiry")
 
         settings = Settings.from_env(
             {
                 "NCP_ACCESS_KEY": ncp.access_key,
                 "NCP_SECRET_KEY": ncp.secret_key,
                 "NCP_API_URL": ncp.url,
-                "SNS_TOPIC_ARN": topic,
+                "SNS_TOPIC_ARN": inbox.topic_arn,
                 "SLACK_WEBHOOK_URL": slack.webhook_url,
             }
         )
@@ -70,8 +63,7 @@ def main(out=sys.stdout) -> int:
                 clients,
                 now=now,
             )
-        mail = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)
-        envelopes = [json.loads(m["Body"]) for m in mail.get("Messages", [])]
+        envelopes = inbox.take()
 
     print(
         f"NCP stand-in: {len(certificates)} sample certificates, "

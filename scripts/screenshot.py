@@ -13,7 +13,6 @@ given. Nothing leaves the machine.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -46,6 +45,7 @@ def delivered(now: datetime) -> dict:
     from notifier.clients import Clients
     from notifier.config import Settings
     from notifier.invocation import RunRequest
+    from notifier.testing.aws import SnsInbox
     from notifier.testing.ncp_server import NcpStandIn
     from notifier.testing.samples import demo_certificates
     from notifier.testing.webhook_receiver import WebhookReceiver
@@ -57,19 +57,13 @@ def delivered(now: datetime) -> dict:
         mock_aws(),
     ):
         boto3.client("sesv2").create_email_identity(EmailIdentity="example.com")
-        sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        topic = sns.create_topic(Name="ncp-cert-expiry")["TopicArn"]
-        inbox = sqs.create_queue(QueueName="inbox")["QueueUrl"]
-        inbox_arn = sqs.get_queue_attributes(
-            QueueUrl=inbox, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+        inbox = SnsInbox(boto3.client("sns"), boto3.client("sqs"))
         settings = Settings.from_env(
             {
                 "NCP_ACCESS_KEY": ncp.access_key,
                 "NCP_SECRET_KEY": ncp.secret_key,
                 "NCP_API_URL": ncp.url,
-                "SNS_TOPIC_ARN": topic,
+                "SNS_TOPIC_ARN": inbox.topic_arn,
                 "SLACK_WEBHOOK_URL": slack.webhook_url,
                 "SES_FROM": "cert-alerts@example.com",
                 "SES_TO": "ops@example.com",
@@ -84,8 +78,7 @@ def delivered(now: datetime) -> dict:
             )
 
         (mail,) = ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages
-        (envelope,) = sqs.receive_message(QueueUrl=inbox)["Messages"]
-        sent = json.loads(envelope["Body"])
+        (sent,) = inbox.take()
         return {
             "html": mail.body,
             "subject": sent["Subject"],

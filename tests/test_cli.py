@@ -330,12 +330,18 @@ def test_help_explains_every_option(capsys):
         assert action.help, f"{action.option_strings} has no help"
 
 
-def test_demo_still_runs(capsys):
+def test_the_demo_prints_what_each_channel_received(capsys):
     out = io.StringIO()
 
     assert cli.main(["demo"], stdout=out) == 0
-    assert "E-mail (SNS)" in out.getvalue()
-    assert "Slack message" in out.getvalue()
+    text = out.getvalue()
+    assert "7 certificates due, deliveries: sns sent, slack sent" in text
+    mail = text[text.index("E-mail (SNS)") : text.index("Slack message")]
+    slack = text[text.index("Slack message") : text.index("Report (")]
+    for line in ("api.example.com expires in 7 days", "expires in 30 days"):
+        assert line in mail
+    assert "*api.example.com* expires in 7 days" in slack
+    assert "broken.example.com" in mail and "broken.example.com" in slack
 
 
 def test_runs_as_a_module_from_cron(ncp):

@@ -13,7 +13,11 @@ import requests
 
 from notifier.testing import ncp_server
 from notifier.testing._server import LoopbackServer, Reply
-from notifier.testing.ncp_server import NcpStandIn, expected_signature
+from notifier.testing.ncp_server import (
+    SIGNATURE_VECTORS,
+    NcpStandIn,
+    expected_signature,
+)
 from notifier.testing.samples import demo_certificates, many_certificates
 
 TIMEOUT = 2.0
@@ -67,23 +71,7 @@ def ncp() -> Iterator[NcpStandIn]:
 
 
 class TestSignature:
-    @pytest.mark.parametrize(
-        ("target", "signature"),
-        [
-            (
-                "/vserver/v2/getServerInstanceList?responseFormatType=json",
-                "FPsYYX8fuMAgi+cue3eACOW0dNtIwu1LYWfg/megA2M=",
-            ),
-            (
-                "/api/v2/certificate/certificates",
-                "6+svGNx8nJNYsymolT1kcIun9leoz6Z6ZuKzvjk8FL8=",
-            ),
-            (
-                "/api/v2/certificate/certificates?page=1&pageSize=100",
-                "ZCPF+TT2y18NK/+4wD4SYt8w0h5KuvbSwEz0k2IrRz4=",
-            ),
-        ],
-    )
+    @pytest.mark.parametrize(("target", "signature"), SIGNATURE_VECTORS)
     def test_expected_signature_matches_documented_vectors(
         self, target: str, signature: str
     ) -> None:

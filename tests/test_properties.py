@@ -19,7 +19,7 @@ from notifier.dates import format_ncp_datetime, parse_ncp_datetime
 from notifier.secret import Secret
 from notifier.signing import signature
 from notifier.testing.limits import slack_problems, sns_problems
-from notifier.testing.ncp_server import expected_signature
+from notifier.testing.ncp_server import SIGNATURE_VECTORS, expected_signature
 
 BOUNDED = settings(
     max_examples=150,
@@ -200,24 +200,8 @@ class TestDigest:
         assert rendered.due_count == len(due)
 
 
-SIGNING_VECTORS = [
-    (
-        "/vserver/v2/getServerInstanceList?responseFormatType=json",
-        "FPsYYX8fuMAgi+cue3eACOW0dNtIwu1LYWfg/megA2M=",
-    ),
-    (
-        "/api/v2/certificate/certificates",
-        "6+svGNx8nJNYsymolT1kcIun9leoz6Z6ZuKzvjk8FL8=",
-    ),
-    (
-        "/api/v2/certificate/certificates?page=1&pageSize=100",
-        "ZCPF+TT2y18NK/+4wD4SYt8w0h5KuvbSwEz0k2IrRz4=",
-    ),
-]
-
-
 class TestSigning:
-    @pytest.mark.parametrize(("target", "published"), SIGNING_VECTORS)
+    @pytest.mark.parametrize(("target", "published"), SIGNATURE_VECTORS)
     def test_signing_matches_the_published_vectors(self, target, published):
         made = signature(
             "GET", target, "1234567890123", "TestAccessKey", Secret("TestSecretKey")

@@ -6,30 +6,20 @@ import pytest
 
 from notifier.secret import Secret
 from notifier.signing import signature, signed_headers
+from notifier.testing.ncp_server import (
+    SIGNATURE_VECTORS,
+    VECTOR_ACCESS_KEY,
+    VECTOR_SECRET_KEY,
+    VECTOR_TIMESTAMP,
+)
 
 # CERTIFICATE-API.md, "Authentication": keys, timestamp and expected values.
-ACCESS_KEY = "TestAccessKey"
-SECRET_KEY = Secret("TestSecretKey")
-TIMESTAMP = "1234567890123"
+ACCESS_KEY = VECTOR_ACCESS_KEY
+SECRET_KEY = Secret(VECTOR_SECRET_KEY)
+TIMESTAMP = VECTOR_TIMESTAMP
 
 
-@pytest.mark.parametrize(
-    ("target", "expected"),
-    [
-        (
-            "/vserver/v2/getServerInstanceList?responseFormatType=json",
-            "FPsYYX8fuMAgi+cue3eACOW0dNtIwu1LYWfg/megA2M=",
-        ),
-        (
-            "/api/v2/certificate/certificates",
-            "6+svGNx8nJNYsymolT1kcIun9leoz6Z6ZuKzvjk8FL8=",
-        ),
-        (
-            "/api/v2/certificate/certificates?page=1&pageSize=100",
-            "ZCPF+TT2y18NK/+4wD4SYt8w0h5KuvbSwEz0k2IrRz4=",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("target", "expected"), SIGNATURE_VECTORS)
 def test_signature_matches_each_published_test_vector(target, expected):
     assert signature("GET", target, TIMESTAMP, ACCESS_KEY, SECRET_KEY) == expected
 

@@ -34,6 +34,27 @@ MAX_CLOCK_SKEW = 300.0
 _V1_RENAMES = {"notBefore": "validStartDate", "notAfter": "validEndDate"}
 
 
+#: The published test vectors of signature v2 (CERTIFICATE-API.md): keys
+#: ``TestAccessKey`` / ``TestSecretKey`` at timestamp ``1234567890123``, as
+#: (request target of a GET, signature).
+VECTOR_ACCESS_KEY, VECTOR_SECRET_KEY = "TestAccessKey", "TestSecretKey"
+VECTOR_TIMESTAMP = "1234567890123"
+SIGNATURE_VECTORS = (
+    (
+        "/vserver/v2/getServerInstanceList?responseFormatType=json",
+        "FPsYYX8fuMAgi+cue3eACOW0dNtIwu1LYWfg/megA2M=",
+    ),
+    (
+        "/api/v2/certificate/certificates",
+        "6+svGNx8nJNYsymolT1kcIun9leoz6Z6ZuKzvjk8FL8=",
+    ),
+    (
+        "/api/v2/certificate/certificates?page=1&pageSize=100",
+        "ZCPF+TT2y18NK/+4wD4SYt8w0h5KuvbSwEz0k2IrRz4=",
+    ),
+)
+
+
 def expected_signature(
     method: str, target: str, timestamp: str, access_key: str, secret_key: str
 ) -> str:
