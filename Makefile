@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: demo test bench package sam-cli sam-build screenshot clean
+.PHONY: demo test browser bench package sam-cli sam-build screenshot clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 demo: $(STAMP)
 	$(BIN)/python -m notifier demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# Headless Chromium draws the HTML e-mail in the tests: Debian's package,
+# installed here when it is missing and this user may (root, as in CI).
+browser:
+	@command -v chromium >/dev/null || { \
+		[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	} || { echo "make test needs Chromium: sudo apt-get install chromium" >&2; exit 1; }
 
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py
