@@ -49,9 +49,7 @@ def main(out=sys.stdout) -> int:
 
         settings = Settings.from_env(
             {
-                "NCP_ACCESS_KEY": ncp.access_key,
-                "NCP_SECRET_KEY": ncp.secret_key,
-                "NCP_API_URL": ncp.url,
+                **ncp.environment,
                 "SNS_TOPIC_ARN": inbox.topic_arn,
                 "SLACK_WEBHOOK_URL": slack.webhook_url,
             }

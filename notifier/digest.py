@@ -10,12 +10,12 @@ the HTML template is rendered with autoescape on, so markup does too.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -139,9 +139,9 @@ def render(
     return Digest(
         subject=subject,
         due_count=len(due_sorted),
-        text=partial(_text, *parts, context, unrendered),
-        slack=partial(_slack, *parts, context, unrendered),
-        html=partial(_html, *parts, subject, context, unrendered),
+        text=functools.partial(_text, *parts, context, unrendered),
+        slack=functools.partial(_slack, *parts, context, unrendered),
+        html=functools.partial(_html, *parts, subject, context, unrendered),
     )
 
 
@@ -391,40 +391,29 @@ def _mrkdwn(value: object) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_environment: jinja2.Environment | None = None
+@functools.cache
+def _environment(*, html: bool) -> jinja2.Environment:
+    """The templates, made once: for HTML every value is escaped unless marked
+    safe; plain text and mrkdwn escape through their own filters."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        autoescape=html,  # noqa: S701 - text and mrkdwn escape through filters
+        keep_trailing_newline=not html,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # The templates ship inside the package and never change while it
+        # runs; checking their files' times would cost a stat() for every
+        # template looked up, once per certificate shown.
+        auto_reload=False,
+    )
+    environment.filters["mrkdwn"] = _mrkdwn
+    return environment
 
 
 def _env() -> jinja2.Environment:
-    global _environment
-    if _environment is None:
-        _environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(_TEMPLATES),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,  # noqa: S701 - plain text and mrkdwn, escaped by filters
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            # The templates ship inside the package and never change while it
-            # runs; checking their files' times would cost a stat() for every
-            # template looked up, once per certificate shown.
-            auto_reload=False,
-        )
-        _environment.filters["mrkdwn"] = _mrkdwn
-    return _environment
-
-
-_html_environment: jinja2.Environment | None = None
+    return _environment(html=False)
 
 
 def _html_env() -> jinja2.Environment:
-    """Templates for HTML: every value is escaped unless marked safe."""
-    global _html_environment
-    if _html_environment is None:
-        _html_environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(_TEMPLATES),
-            undefined=jinja2.StrictUndefined,
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-    return _html_environment
+    return _environment(html=True)

@@ -206,9 +206,7 @@ def bench_count(count: int, repeat: int, sns_env: dict, topic: str) -> dict:
         WebhookReceiver() as slack,
     ):
         function_env = {
-            "NCP_ACCESS_KEY": ncp.access_key,
-            "NCP_SECRET_KEY": ncp.secret_key,
-            "NCP_API_URL": ncp.url,
+            **ncp.environment,
         }
         delivering = {
             **function_env,

@@ -46,9 +46,7 @@ def measure(count: int) -> list[str]:
         inbox = SnsInbox(boto3.client("sns"), boto3.client("sqs"))
         settings = Settings.from_env(
             {
-                "NCP_ACCESS_KEY": ncp.access_key,
-                "NCP_SECRET_KEY": ncp.secret_key,
-                "NCP_API_URL": ncp.url,
+                **ncp.environment,
                 "SNS_TOPIC_ARN": inbox.topic_arn,
                 "SLACK_WEBHOOK_URL": slack.webhook_url,
                 "STATE_TABLE": create_state_table(dynamodb),

@@ -168,6 +168,15 @@ class NcpStandIn(LoopbackServer):
         self.clock = clock
         self.page_hook = page_hook
 
+    @property
+    def environment(self) -> dict[str, str]:
+        """The notifier's variables that point it at this stand-in."""
+        return {
+            "NCP_ACCESS_KEY": self.access_key,
+            "NCP_SECRET_KEY": self.secret_key,
+            "NCP_API_URL": self.url,
+        }
+
     def respond(self, request: Recorded) -> Reply:
         """Authenticate, then route to the list call the path names."""
         failure = self._authentication_failure(request)
