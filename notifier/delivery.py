@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from . import heartbeat, notices, policy
 from .channels import Channel
+from .channels.ses import SesChannel
 from .channels.slack import SlackChannel
 from .channels.sns import SnsChannel
 from .config import Settings
@@ -51,10 +52,16 @@ class Outcome:
 
 
 def channel_names(settings: Settings) -> list[str]:
-    """The names of the channels ``settings`` configure, without reading secrets."""
+    """The names of the channels ``settings`` configure, without reading secrets.
+
+    The same channels, in the same order, as ``job`` builds to send through;
+    a test holds the two together.
+    """
     names = []
     if settings.sns_topic_arn:
         names.append(SnsChannel.name)
+    if settings.ses_from:
+        names.append(SesChannel.name)
     if settings.slack_webhook_url or settings.slack_webhook_secret_arn:
         names.append(SlackChannel.name)
     return names

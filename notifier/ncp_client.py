@@ -105,7 +105,7 @@ class NcpClient:
             items = listing.add_page(payload, page, TOTAL_FIELD["v2"])
             self._progress(page, listing)
             yield items
-            if listing.at_end(page):
+            if listing.at_end(page, self._page_size):
                 listing.finish()
                 return
         raise NcpResponseError(
@@ -165,6 +165,7 @@ class _Listing:
         self.expected: int | None = None
         self.duplicates = 0
         self._last_length = 0
+        self._longest = 0
         self._last_new = 0
 
     def __len__(self) -> int:
@@ -174,11 +175,22 @@ class _Listing:
     def complete(self) -> bool:
         return self.expected is not None and len(self) >= self.expected
 
-    def at_end(self, page: int) -> bool:
-        """Whether the page just added is the last one worth asking for: the
-        count is reached, the page is empty, or it only repeats earlier ones
-        (a server that ignores the page number would repeat them forever)."""
-        if self.complete or self._last_length == 0:
+    def at_end(self, page: int, asked: int) -> bool:
+        """Whether the page just added is the last one worth asking for.
+
+        The end is an empty page, a short page once the announced count is
+        reached, or a page that only repeats earlier ones (a server that
+        ignores the page number would repeat them forever). A full page asks
+        for the next even past the count: a count that is too low must not
+        hide the certificates after it.
+        """
+        if self._last_length == 0:
+            return True
+        # Full: as long as asked for, or as the longest page before, should
+        # the server give fewer per page than asked.
+        full = min(asked, self._longest) if self._longest else asked
+        self._longest = max(self._longest, self._last_length)
+        if self.complete and self._last_length < full:
             return True
         if self._last_new:
             return False

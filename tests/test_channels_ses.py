@@ -16,13 +16,14 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from notifier import digest, job, policy
+from notifier import delivery, digest, job, policy
 from notifier.certificate import Certificate
 from notifier.channels.ses import SesChannel
 from notifier.clients import Clients
 from notifier.config import Settings
 from notifier.errors import ChannelError, DeliveryError
 from notifier.invocation import RunRequest
+from notifier.testing.aws import create_state_table
 from notifier.testing.ncp_server import NcpStandIn
 from notifier.testing.samples import demo_certificates
 from notifier.testing.webhook_receiver import WebhookReceiver
@@ -231,3 +232,50 @@ class TestInARun:
 
         assert report["digest"]["html"].startswith("<!DOCTYPE html>")
         assert stored_messages() == []
+
+    def test_with_a_state_table_ses_gets_the_digest_once_like_the_others(
+        self, ncp, slack, topic
+    ):
+        table = create_state_table(boto3.client("dynamodb", region_name=REGION))
+        settings = Settings.from_env(
+            {
+                **ncp.environment,
+                "SNS_TOPIC_ARN": topic,
+                "SLACK_WEBHOOK_URL": slack.webhook_url,
+                "SES_FROM": SENDER,
+                "SES_TO": ",".join(RECIPIENTS),
+                "STATE_TABLE": table,
+            }
+        )
+
+        with Clients() as clients:
+            first = job.run(SCHEDULED, settings, clients, now=NOW)
+            again = job.run(SCHEDULED, settings, clients, now=NOW)
+
+        assert {name: d["status"] for name, d in first["deliveries"].items()} == {
+            "sns": "sent",
+            "ses": "sent",
+            "slack": "sent",
+        }
+        (mail,) = stored_messages()
+        assert "api.example.com" in mail.body
+        assert "Nothing new" not in mail.subject
+        assert all(d["status"] != "sent" for d in again["deliveries"].values())
+
+
+def test_the_state_path_knows_every_channel_the_job_sends_through(ncp_env):
+    settings = Settings.from_env(
+        {
+            **ncp_env,
+            "SNS_TOPIC_ARN": "arn:aws:sns:ap-northeast-2:123456789012:t",
+            "SLACK_WEBHOOK_URL": "http://127.0.0.1:9/services/T/B/x",
+            "SES_FROM": SENDER,
+            "SES_TO": ",".join(RECIPIENTS),
+        }
+    )
+
+    with mock_aws(), Clients() as clients:
+        channels, broken = job._channels(settings, clients)
+
+    assert broken == {}
+    assert delivery.channel_names(settings) == [c.name for c in channels]

@@ -76,12 +76,30 @@ class TestPaging:
         ]
         assert_each_request_is_signed_for_what_it_sent(ncp)
 
-    def test_a_list_that_fits_one_page_takes_one_request(self, client_for):
+    def test_a_list_shorter_than_a_page_takes_one_request(self, client_for):
+        with NcpStandIn(numbered(99)) as ncp:
+            items = client_for(ncp).list_certificates()
+
+        assert len(items) == 99
+        assert len(ncp.requests) == 1
+
+    def test_a_full_last_page_asks_once_more_in_case_the_count_is_low(self, client_for):
         with NcpStandIn(numbered(100)) as ncp:
             items = client_for(ncp).list_certificates()
 
         assert len(items) == 100
-        assert len(ncp.requests) == 1
+        assert len(ncp.requests) == 2
+
+    @pytest.mark.parametrize("announced", [1, 100])
+    def test_a_count_too_low_hides_no_certificate(self, client_for, announced):
+        def understated(page: int, payload: dict) -> dict:
+            payload["totalCount"] = announced
+            return payload
+
+        with NcpStandIn(numbered(150), page_hook=understated) as ncp:
+            items = client_for(ncp).list_certificates()
+
+        assert [item["certificateNo"] for item in items] == list(range(1, 151))
 
     def test_reading_stops_on_an_empty_page_when_no_count_is_given(self, client_for):
         def without_count(page: int, payload: dict) -> dict:
