@@ -67,6 +67,7 @@ SES_MAX_RECIPIENTS = 50
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = re.compile(rf"^{_LOCAL}@{_LABEL}(?:\.{_LABEL})+$")
+_KEY_LIKE = re.compile(r"[A-Za-z0-9+/]{20,}")
 _URL = re.compile(r"^https?://[^/\s]+(/\S*)?$", re.IGNORECASE)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -170,11 +171,15 @@ MAX_VALUE_LENGTH = 2048
 
 
 def shown(value: str) -> str:
-    """``value`` as an error message may quote it: a URL (it may be a webhook
-    pasted into the wrong variable) or a long value is described, not shown."""
+    """``value`` as an error message may quote it.
+
+    What could be a secret pasted into the wrong variable is described, not
+    shown: a URL (a webhook), an address, anything long, and anything with a
+    run of 20 letters and digits, as an API key has.
+    """
     if "://" in value or "@" in value:
         return f"(a URL or address of {len(value)} characters, not shown)"
-    if len(value) > 80:
+    if len(value) > 80 or _KEY_LIKE.search(value):
         return f"(a value of {len(value)} characters, not shown)"
     return repr(value)
 
@@ -372,7 +377,7 @@ def _ses_addresses(
             addresses.append(address)
     if not addresses:
         raise ConfigError(
-            f"SES_TO={recipients!r} names no address "
+            f"SES_TO={shown(recipients)} names no address "
             "(e.g. SES_TO=ops@example.com,oncall@example.com)"
         )
     if len(addresses) > SES_MAX_RECIPIENTS:
@@ -403,5 +408,5 @@ def _check_address(name: str, address: str) -> None:
     else:
         why = "it is not an e-mail address"
     raise ConfigError(
-        f"{name}: {address!r} is not valid: {why} (e.g. {name}={example})"
+        f"{name}: {shown(address)} is not valid: {why} (e.g. {name}={example})"
     )

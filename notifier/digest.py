@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -366,7 +367,10 @@ def _pack(
     current = ""
     count = 0
     for line in lines:
-        line = line.strip()[:limit]
+        line = line.strip()
+        if len(line) > limit:
+            # Cut, and drop an entity (&amp;) the cut would leave half-written.
+            line = re.sub(r"&[#A-Za-z0-9]*$", "", line[: limit - 1]) + "…"
         candidate = f"{current}{joiner}{line}" if current else line
         if len(candidate) <= limit:
             current = candidate

@@ -40,7 +40,7 @@ def read(path: str | Path) -> dict[str, str]:
         match = _LINE.match(line)
         if match is None:
             raise ConfigError(f"{where}: not a KEY=VALUE line (e.g. NCP_ZONE=public)")
-        key, value = match.group(1), _unquote(match.group(2).strip())
+        key, value = match.group(1), _unquote(match.group(2).strip(), where)
         if key not in VARIABLES:
             raise ConfigError(
                 f"{where}: {key} is not a setting of the notifier" + _suggestion(key)
@@ -51,10 +51,14 @@ def read(path: str | Path) -> dict[str, str]:
     return values
 
 
-def _unquote(value: str) -> str:
+def _unquote(value: str, where: str) -> str:
     quoted = _QUOTED.match(value)
     if quoted:
         return quoted.group(2)
+    if value[:1] in ("'", '"'):
+        # Never read as a value that starts with a quote: a key would fail
+        # later at NCP, far from the line that is wrong.
+        raise ConfigError(f"{where}: the value opens a quote it does not close")
     return re.split(r"\s#", value, maxsplit=1)[0].rstrip()
 
 

@@ -11,12 +11,16 @@ Accepted events (see ``events/``):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from .config import shown
 from .dates import parse_ncp_datetime
 from .errors import EventError
+
+log = logging.getLogger(__name__)
 
 SCHEDULED = "scheduled"
 REPORT = "report"
@@ -48,7 +52,13 @@ def from_event(event: object) -> RunRequest:
     dry_run = _flag(event, "dryRun")
 
     if _is_schedule(event):
-        scheduled = parse_ncp_datetime(event.get("time") or event.get("scheduledTime"))
+        stamp = event.get("time") or event.get("scheduledTime")
+        scheduled = parse_ncp_datetime(stamp)
+        if stamp is not None and scheduled is None:
+            log.warning(
+                "the event's scheduled time %s cannot be read; judging at the clock",
+                shown(str(stamp)[:100]),
+            )
         return RunRequest(
             SCHEDULED, notify=True, dry_run=dry_run, scheduled_time=scheduled
         )
@@ -59,7 +69,8 @@ def from_event(event: object) -> RunRequest:
     if mode == REPORT:
         return RunRequest(REPORT, notify=_flag(event, "notify"), dry_run=dry_run)
     raise EventError(
-        f"the event has no known mode (mode={str(mode)[:40]!r}): send {_EXAMPLE}, "
+        f"the event has no known mode (mode={shown(str(mode)[:100])}): send "
+        f"{_EXAMPLE}, "
         "or invoke through the schedule"
     )
 
@@ -74,5 +85,5 @@ def _is_schedule(event: Mapping) -> bool:
 def _flag(event: Mapping, key: str) -> bool:
     value = event.get(key, False)
     if not isinstance(value, bool):
-        raise EventError(f'"{key}" must be true or false, got {str(value)[:40]!r}')
+        raise EventError(f'"{key}" must be true or false, got {shown(str(value))}')
     return value

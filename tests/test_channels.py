@@ -136,6 +136,9 @@ class TestSlack:
             (Reply(200, {"ok": False, "error": "no_text"}), "HTTP 200"),
             (Reply(200, {"success": False}), "HTTP 200"),
             (Reply(200, "<html><body>Sign in</body></html>"), "HTTP 200"),
+            (Reply(200, "error"), "HTTP 200"),
+            (Reply(200, {"error": "invalid_blocks"}), "HTTP 200"),
+            (Reply(200, {"result": "error", "msg": "no stream"}), "HTTP 200"),
             (Reply(403, "action_prohibited"), "HTTP 403.*not allowed"),
         ],
     )
@@ -175,6 +178,16 @@ class TestSlack:
 
         assert_no_webhook_in(caught.value, receiver.webhook_url)
         assert "[webhook]" in str(caught.value)
+
+    def test_an_upper_cased_echo_of_the_token_is_redacted_too(
+        self, http, receiver, rendered
+    ):
+        receiver.script(Reply(400, f"bad token {receiver.path.upper()}"))
+
+        with pytest.raises(ChannelError, match="HTTP 400") as caught:
+            channel(http, receiver.webhook_url).send(rendered)
+
+        assert receiver.path.upper().rsplit("/", 1)[-1] not in str(caught.value)
 
     def test_an_unreachable_webhook_fails_without_naming_it(self, http, rendered):
         with socket.socket() as probe:  # a loopback port nobody listens on

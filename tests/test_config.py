@@ -333,3 +333,29 @@ class TestValuesLibrariesWouldRefuse:
     def test_a_folder_of_the_zone_database_is_no_time_zone(self):
         with pytest.raises(ConfigError, match="^TIMEZONE='Asia' is not a known"):
             Settings.from_env({**self.BASE, "TIMEZONE": "Asia"})
+
+
+@pytest.mark.parametrize("name", ["NCP_ZONE", "TIMEZONE", "LOG_LEVEL", "DRY_RUN"])
+def test_an_api_key_pasted_into_the_wrong_variable_is_not_echoed(name):
+    key = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd"
+
+    with pytest.raises(ConfigError, match=f"^{name}=.*not shown") as caught:
+        Settings.from_env({"NCP_ACCESS_KEY": "AK", "NCP_SECRET_KEY": "SK", name: key})
+
+    assert key not in str(caught.value)
+
+
+def test_an_ses_address_in_error_is_described_not_shown():
+    leaked = "ok@example.com;https://hooks.slack.com/services/T/B/tok3n"
+
+    with pytest.raises(ConfigError, match="^SES_TO") as caught:
+        Settings.from_env(
+            {
+                "NCP_ACCESS_KEY": "AK",
+                "NCP_SECRET_KEY": "SK",
+                "SES_FROM": "a@example.com",
+                "SES_TO": leaked,
+            }
+        )
+
+    assert "tok3n" not in str(caught.value)

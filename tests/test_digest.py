@@ -260,3 +260,13 @@ class TestSlack:
         assert summary.count("expires in 20 days") == digest.OTHERS_SHOWN
         assert "… and 5 more." in summary
         assert "- ... and 5 more." in rendered.text
+
+
+def test_a_line_cut_to_fit_a_slack_section_leaves_no_half_entity():
+    line = "x" * (digest.SLACK_SECTION_CHARS - 3) + "&amp;&amp;"
+
+    (section,), shown = digest._pack([line], 1)
+
+    assert shown == 1
+    assert len(section) <= digest.SLACK_SECTION_CHARS
+    assert section.endswith("x…")

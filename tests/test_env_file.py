@@ -75,3 +75,13 @@ def test_a_byte_order_mark_is_ignored(tmp_path):
     path.write_bytes("\ufeffNCP_ZONE=gov\n".encode())
 
     assert env_file.read(path) == {"NCP_ZONE": "gov"}
+
+
+@pytest.mark.parametrize("line", ['NCP_SECRET_KEY="s3cret-value', "NCP_ZONE='public"])
+def test_a_quote_that_is_never_closed_is_an_error_that_hides_the_value(tmp_path, line):
+    path = write(tmp_path, f"{line}\n")
+
+    with pytest.raises(ConfigError, match="does not close") as caught:
+        env_file.read(path)
+
+    assert "s3cret-value" not in str(caught.value)

@@ -93,12 +93,19 @@ def test_an_event_without_a_known_mode_is_refused_with_an_example(event):
         from_event(event)
 
 
-def test_an_unknown_mode_is_quoted_only_in_part():
-    with pytest.raises(EventError) as caught:
-        from_event({"mode": "x" * 500})
+def test_an_unknown_mode_is_quoted_when_short():
+    with pytest.raises(EventError, match="mode='reprot'"):
+        from_event({"mode": "reprot"})
 
-    assert "x" * 40 in str(caught.value)
-    assert "x" * 41 not in str(caught.value)
+
+@pytest.mark.parametrize(
+    "mode", ["x" * 500, "NCPSECRETKEY0123456789abcdefghij", "https://hooks/x"]
+)
+def test_an_unknown_mode_that_could_be_a_secret_is_described_not_quoted(mode):
+    with pytest.raises(EventError, match="not shown") as caught:
+        from_event({"mode": mode})
+
+    assert mode not in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -113,3 +120,13 @@ def test_an_unknown_mode_is_quoted_only_in_part():
 def test_flags_must_be_json_booleans(event):
     with pytest.raises(EventError, match="must be true or false"):
         from_event(event)
+
+
+@pytest.mark.parametrize("stamp", ["garbage", 12345, "2026-13-45T00:00:00Z"])
+def test_an_unreadable_scheduled_time_is_said_and_the_clock_used(
+    load_event, caplog, stamp
+):
+    request = from_event({**load_event("scheduler.json"), "scheduledTime": stamp})
+
+    assert request.scheduled_time is None
+    assert "cannot be read; judging at the clock" in caplog.text

@@ -124,25 +124,30 @@ def _redact(text: str, url: Secret) -> str:
     # are no secret (Slack's are longer) and would only mangle the text.
     for piece in sorted(pieces, key=len, reverse=True):
         if len(piece) >= 8:
-            text = text.replace(piece, "[webhook]")
+            # Any case: a server may echo the address upper-cased.
+            text = re.sub(re.escape(piece), "[webhook]", text, flags=re.IGNORECASE)
     return text
 
 
 def _reports_failure(body: bytes) -> bool:
     """Whether a 2xx answer still says the post was refused.
 
-    Some Slack-compatible servers answer 200 with ``{"ok": false}`` or
-    ``{"success": false}`` (Rocket.Chat), or with one of Slack's snake_case
-    error codes (``invalid_token``) as the whole body; a proxy or a login
-    page answers 200 with HTML, and no webhook does.
+    Some Slack-compatible servers answer 200 with ``{"ok": false}``,
+    ``{"success": false}`` (Rocket.Chat), ``{"result": "error"}`` (Zulip) or
+    an ``error`` field, or with one of Slack's snake_case error codes
+    (``invalid_token``) as the whole body; a proxy or a login page answers
+    200 with HTML, and no webhook does.
     """
     text = body.decode("utf-8", "replace").strip()
-    if _ERROR_CODE.match(text) or text.startswith("<"):
+    if _ERROR_CODE.match(text) or text.startswith("<") or text.lower() == "error":
         return True
     try:
         answer = json.loads(text)
     except (ValueError, RecursionError):
         return False
     return isinstance(answer, dict) and (
-        answer.get("ok") is False or answer.get("success") is False
+        answer.get("ok") is False
+        or answer.get("success") is False
+        or answer.get("result") == "error"
+        or bool(answer.get("error"))
     )
