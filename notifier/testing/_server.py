@@ -205,6 +205,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "loopback-stand-in"
     sys_version = ""
+    # Headers and body go out in separate writes; with Nagle's algorithm on,
+    # a small body then waits for the client's delayed ACK (40 ms here), a
+    # stall no real gateway adds and that would swamp every timing.
+    disable_nagle_algorithm = True
 
     def handle(self) -> None:
         # Refuse a connection accepted just as stop() began.
