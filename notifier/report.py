@@ -61,6 +61,8 @@ def build(
     a verdict) adds what each channel was last told about each certificate,
     when a state table is configured.
     """
+    # TODO: a report of more than about 20,000 certificates passes Lambda's
+    # 6 MB limit for a returned value; such accounts need it paged or stored.
     entries = []
     for verdict in sorted(verdicts, key=_soonest_first):
         entry = certificate_entry(verdict, zone, id(verdict) in due_ids)
