@@ -78,7 +78,18 @@ def run(
     raised, so what watches the runs (metrics) sees the failures too.
     """
     started = time.monotonic()
-    now = now or judging_instant(request, datetime.now(UTC))
+    if now is None:
+        now = judging_instant(request, datetime.now(UTC))
+        # Claims and their leases follow the real clock, not the schedule's
+        # time: a retry an hour late must see a crashed run's lease expired.
+        state_clock = _wall_clock
+    else:
+        given = now
+
+        def state_clock() -> datetime:
+            # A simulated run's clock: its instant, plus the time it has taken.
+            return given + timedelta(seconds=time.monotonic() - started)
+
     dry_run = request.dry_run or settings.dry_run
     sending = request.notify and not dry_run
     if sending and not settings.has_channel:
@@ -93,7 +104,7 @@ def run(
     channels, broken = _channels(settings, clients) if sending else ([], {})
 
     verdicts = _judge_all(settings, clients, now, on_page)
-    table = _state_table(settings, clients, now, started)
+    table = _state_table(settings, clients, state_clock)
     notified, state_problem = None, None
 
     if table is not None and request.mode == SCHEDULED:
@@ -200,16 +211,16 @@ def _render(
 
 
 def _state_table(
-    settings: Settings, clients: Clients, now: datetime, started: float
+    settings: Settings, clients: Clients, clock: Callable[[], datetime]
 ) -> StateTable | None:
-    """The delivery state table, when configured; its clock follows ``now``."""
+    """The delivery state table, when configured, keeping time by ``clock``."""
     if settings.state_table is None:
         return None
-    return StateTable(
-        clients.aws("dynamodb"),
-        settings.state_table,
-        clock=lambda: now + timedelta(seconds=time.monotonic() - started),
-    )
+    return StateTable(clients.aws("dynamodb"), settings.state_table, clock=clock)
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 def _judge_all(

@@ -10,11 +10,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import boto3
 import pytest
 
 import handler
 from notifier.config import VARIABLES
 from notifier.errors import ConfigError, DeliveryError, EventError
+from notifier.testing.aws import create_state_table, table_items
 from notifier.testing.ncp_server import NcpStandIn
 from notifier.testing.samples import demo_certificates, ncp_date
 
@@ -136,3 +138,27 @@ def test_a_failed_channel_fails_the_invocation_after_the_others_got_it(
         handler.lambda_handler(load_event("scheduled.json"), CONTEXT)
 
     assert len(receiver.messages) == 1
+
+
+def test_a_late_scheduled_run_judges_at_its_time_but_keeps_state_by_the_clock(
+    environment, load_event
+):
+    dynamodb = boto3.client("dynamodb")
+    table = create_state_table(dynamodb)
+    environment.setenv("STATE_TABLE", table)
+    scheduled = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    event = {
+        **load_event("scheduler.json"),
+        "scheduledTime": scheduled.isoformat().replace("+00:00", "Z"),
+    }
+
+    result = handler.lambda_handler(event, CONTEXT)
+
+    assert datetime.fromisoformat(result["checkedAt"]) == scheduled
+    sent = [
+        datetime.fromisoformat(item["sentAt"]["S"])
+        for item in table_items(dynamodb, table)
+        if "sentAt" in item
+    ]
+    assert sent
+    assert all(abs(datetime.now(UTC) - at) < timedelta(minutes=5) for at in sent)
