@@ -98,9 +98,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 def ncp_env(ncp: NcpStandIn) -> dict[str, str]:
     """The variables that point a run at the stand-in with its key."""
     return {
-        "NCP_ACCESS_KEY": ncp.access_key,
-        "NCP_SECRET_KEY": ncp.secret_key,
-        "NCP_API_URL": ncp.url,
+        **ncp.environment,
         "NCP_TIMEOUT_SECONDS": "10",
     }
 

@@ -173,9 +173,7 @@ class TestInARun:
     def settings(self, ncp, slack, topic: str, sender: str = SENDER) -> Settings:
         return Settings.from_env(
             {
-                "NCP_ACCESS_KEY": ncp.access_key,
-                "NCP_SECRET_KEY": ncp.secret_key,
-                "NCP_API_URL": ncp.url,
+                **ncp.environment,
                 "SNS_TOPIC_ARN": topic,
                 "SLACK_WEBHOOK_URL": slack.webhook_url,
                 "SES_FROM": sender,

@@ -46,9 +46,7 @@ def ncp():
 @pytest.fixture
 def environ(ncp) -> dict[str, str]:
     return {
-        "NCP_ACCESS_KEY": ncp.access_key,
-        "NCP_SECRET_KEY": ncp.secret_key,
-        "NCP_API_URL": ncp.url,
+        **ncp.environment,
     }
 
 
@@ -192,9 +190,7 @@ class TestExitStatus:
             status, out, _ = run(
                 ["report"],
                 {
-                    "NCP_ACCESS_KEY": ncp.access_key,
-                    "NCP_SECRET_KEY": ncp.secret_key,
-                    "NCP_API_URL": ncp.url,
+                    **ncp.environment,
                 },
             )
 
@@ -218,9 +214,7 @@ class TestExitStatus:
         ]
         with NcpStandIn(certificates) as ncp:
             environ = {
-                "NCP_ACCESS_KEY": ncp.access_key,
-                "NCP_SECRET_KEY": ncp.secret_key,
-                "NCP_API_URL": ncp.url,
+                **ncp.environment,
             }
             default = run(["report"], environ)[0]
             smallest_14 = run(["report"], {**environ, "THRESHOLD_DAYS": "30,14"})[0]
@@ -347,9 +341,7 @@ def test_the_demo_prints_what_each_channel_received(capsys):
 def test_runs_as_a_module_from_cron(ncp):
     env = {
         "PATH": os.environ["PATH"],
-        "NCP_ACCESS_KEY": ncp.access_key,
-        "NCP_SECRET_KEY": ncp.secret_key,
-        "NCP_API_URL": ncp.url,
+        **ncp.environment,
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     done = subprocess.run(

@@ -101,9 +101,7 @@ class World:
     def settings(self, **overrides: str) -> Settings:
         return Settings.from_env(
             {
-                "NCP_ACCESS_KEY": self.ncp.access_key,
-                "NCP_SECRET_KEY": self.ncp.secret_key,
-                "NCP_API_URL": self.ncp.url,
+                **self.ncp.environment,
                 "SNS_TOPIC_ARN": self.inbox.topic_arn,
                 "SLACK_WEBHOOK_URL": self.slack.webhook_url,
                 "STATE_TABLE": self.table,

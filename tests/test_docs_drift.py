@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
+import _package_rule as package_rule
 import pytest
 from samtranslator.yaml_helper import yaml_parse
 
@@ -16,21 +16,13 @@ TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
 README = (ROOT / "README.md").read_text()
 
 
-def _development_only() -> tuple[str, ...]:
-    spec = importlib.util.spec_from_file_location(
-        "package", ROOT / "scripts" / "package.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.DEVELOPMENT_ONLY
-
-
 # The runtime code: what the function deploys (scripts/package.py decides);
 # the command line's own variables (NO_COLOR) are not the function's.
 RUNTIME_SOURCES = [ROOT / "handler.py"] + [
     path
     for path in (ROOT / "notifier").rglob("*.py")
-    if not set(path.relative_to(ROOT / "notifier").parts) & set(_development_only())
+    if not set(path.relative_to(ROOT / "notifier").parts)
+    & set(package_rule.DEVELOPMENT_ONLY)
 ]
 
 # Reads of a variable by name: through config's reader, or os.environ/getenv.

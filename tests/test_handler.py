@@ -39,9 +39,7 @@ def environment(monkeypatch, live_ncp, inbox, receiver) -> pytest.MonkeyPatch:
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
     for name, value in {
-        "NCP_ACCESS_KEY": live_ncp.access_key,
-        "NCP_SECRET_KEY": live_ncp.secret_key,
-        "NCP_API_URL": live_ncp.url,
+        **live_ncp.environment,
         "NCP_TIMEOUT_SECONDS": "10",
         "SNS_TOPIC_ARN": inbox.topic_arn,
         "SLACK_WEBHOOK_URL": receiver.webhook_url,

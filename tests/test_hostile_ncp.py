@@ -79,9 +79,7 @@ def run(http: requests.Session, now: datetime) -> Callable[..., dict]:
         ) as ncp:
             settings = Settings.from_env(
                 {
-                    "NCP_ACCESS_KEY": ncp.access_key,
-                    "NCP_SECRET_KEY": ncp.secret_key,
-                    "NCP_API_URL": ncp.url,
+                    **ncp.environment,
                     "NCP_TIMEOUT_SECONDS": "10",
                 }
             )
@@ -284,9 +282,7 @@ class TestFieldsOfTheWrongType:
             ncp.script(Reply(body=b"[" * 200_000))
             settings = Settings.from_env(
                 {
-                    "NCP_ACCESS_KEY": ncp.access_key,
-                    "NCP_SECRET_KEY": ncp.secret_key,
-                    "NCP_API_URL": ncp.url,
+                    **ncp.environment,
                 }
             )
             with pytest.raises(NcpResponseError, match="not a JSON object"):
@@ -321,9 +317,7 @@ class TestPagesThatOverlap:
         with NcpStandIn(stored, page_size_cap=10, page_hook=always_first) as ncp:
             settings = Settings.from_env(
                 {
-                    "NCP_ACCESS_KEY": ncp.access_key,
-                    "NCP_SECRET_KEY": ncp.secret_key,
-                    "NCP_API_URL": ncp.url,
+                    **ncp.environment,
                 }
             )
             with pytest.raises(NcpResponseError, match="only certificates already"):
@@ -350,9 +344,7 @@ class TestCalendarEdges:
         with NcpStandIn([ancient]) as ncp:
             settings = Settings.from_env(
                 {
-                    "NCP_ACCESS_KEY": ncp.access_key,
-                    "NCP_SECRET_KEY": ncp.secret_key,
-                    "NCP_API_URL": ncp.url,
+                    **ncp.environment,
                 }
             )
             report = job.run(

@@ -286,9 +286,7 @@ class TestWholeRun:
         receiver.script(Reply(status=200, body="invalid_token"))
         settings = Settings.from_env(
             {
-                "NCP_ACCESS_KEY": ncp.access_key,
-                "NCP_SECRET_KEY": ncp.secret_key,
-                "NCP_API_URL": ncp.url,
+                **ncp.environment,
                 "SNS_TOPIC_ARN": inbox.topic_arn,
                 "SLACK_WEBHOOK_URL": receiver.webhook_url,
             }

@@ -148,9 +148,7 @@ def lambda_environment(monkeypatch):
         topic = sns.create_topic(Name="cert-expiry")["TopicArn"]
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
         for name, value in {
-            "NCP_ACCESS_KEY": ncp.access_key,
-            "NCP_SECRET_KEY": ncp.secret_key,
-            "NCP_API_URL": ncp.url,
+            **ncp.environment,
             "SNS_TOPIC_ARN": topic,
             "SLACK_WEBHOOK_URL": slack.webhook_url,
         }.items():

@@ -165,9 +165,7 @@ def lambda_environment(monkeypatch):
         sns = boto3.client("sns")
         topic = sns.create_topic(Name="cert-expiry")["TopicArn"]
         for name, value in {
-            "NCP_ACCESS_KEY": ncp.access_key,
-            "NCP_SECRET_KEY": ncp.secret_key,
-            "NCP_API_URL": ncp.url,
+            **ncp.environment,
             "SNS_TOPIC_ARN": topic,
             "SLACK_WEBHOOK_URL": slack.webhook_url,
         }.items():

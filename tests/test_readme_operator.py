@@ -43,9 +43,7 @@ def failure(ncp: NcpStandIn, **env: str) -> NotifierError:
     """The error a scheduled run against ``ncp`` ends in."""
     settings = Settings.from_env(
         {
-            "NCP_ACCESS_KEY": ncp.access_key,
-            "NCP_SECRET_KEY": ncp.secret_key,
-            "NCP_API_URL": ncp.url,
+            **ncp.environment,
             **env,
         }
     )

@@ -31,9 +31,7 @@ def report() -> dict:
     with NcpStandIn(certificates) as ncp, Clients() as clients:
         settings = Settings.from_env(
             {
-                "NCP_ACCESS_KEY": ncp.access_key,
-                "NCP_SECRET_KEY": ncp.secret_key,
-                "NCP_API_URL": ncp.url,
+                **ncp.environment,
             }
         )
         return job.run(

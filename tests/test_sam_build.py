@@ -9,7 +9,6 @@ network only for the arm64 wheels scripts/package.py fetches from PyPI.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
 import re
@@ -20,6 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import _package_rule as package_rule
 import pytest
 
 from notifier.testing.ncp_server import NcpStandIn
@@ -29,17 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 
 
-def _packaging_rule() -> tuple[str, ...]:
-    """What scripts/package.py leaves out of notifier/, by file or folder name."""
-    spec = importlib.util.spec_from_file_location(
-        "package", ROOT / "scripts" / "package.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.DEVELOPMENT_ONLY
-
-
-LEFT_OUT = _packaging_rule()
+LEFT_OUT = package_rule.DEVELOPMENT_ONLY
 #: What only development uses; none of it may be deployed.
 DEVELOPMENT_ONLY = tuple(
     f"notifier/templates/{name}" if name.endswith(".j2") else f"notifier/{name}"
@@ -211,9 +201,7 @@ def test_the_artifact_alone_runs_a_dry_run_against_the_stand_in(built):
             [sys.executable, "-B", "-I", "-S", "-c", script],
             env={
                 "PATH": os.environ["PATH"],
-                "NCP_ACCESS_KEY": ncp.access_key,
-                "NCP_SECRET_KEY": ncp.secret_key,
-                "NCP_API_URL": ncp.url,
+                **ncp.environment,
                 "AWS_EC2_METADATA_DISABLED": "true",
             },
             capture_output=True,

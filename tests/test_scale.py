@@ -58,9 +58,7 @@ def test_ten_thousand_due_certificates_fit_one_message_per_channel(
     with NcpStandIn(due_certificates(COUNT, now)) as ncp:
         settings = Settings.from_env(
             {
-                "NCP_ACCESS_KEY": ncp.access_key,
-                "NCP_SECRET_KEY": ncp.secret_key,
-                "NCP_API_URL": ncp.url,
+                **ncp.environment,
                 "SNS_TOPIC_ARN": inbox.topic_arn,
                 "SLACK_WEBHOOK_URL": receiver.webhook_url,
             }

@@ -120,9 +120,7 @@ class TestInTheReport:
         with NcpStandIn(demo_certificates(NOW)) as ncp, Clients() as clients:
             settings = Settings.from_env(
                 {
-                    "NCP_ACCESS_KEY": ncp.access_key,
-                    "NCP_SECRET_KEY": ncp.secret_key,
-                    "NCP_API_URL": ncp.url,
+                    **ncp.environment,
                     "SNS_TOPIC_ARN": topic,
                 }
             )
@@ -156,9 +154,7 @@ class TestInTheReport:
         with NcpStandIn(demo_certificates(NOW)) as ncp, Clients() as clients:
             settings = Settings.from_env(
                 {
-                    "NCP_ACCESS_KEY": ncp.access_key,
-                    "NCP_SECRET_KEY": ncp.secret_key,
-                    "NCP_API_URL": ncp.url,
+                    **ncp.environment,
                 }
             )
             report = job.run(
